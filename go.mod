@@ -1,0 +1,3 @@
+module github.com/nervelab/nerve
+
+go 1.26
