@@ -1,0 +1,194 @@
+package tensor_test
+
+import (
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nervelab/nerve/tensor"
+)
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
+
+func TestGradientsAccumulateUntilZeroed(t *testing.T) {
+	x := tensor.New([]float32{1, 2, 3}).SetRequiresGrad(true)
+	for i := 0; i < 2; i++ {
+		x.Mul(x).Sum().Backward()
+	}
+	want := []float32{4, 8, 12} // two passes of 2x
+	if got := x.Grad().Data(); !equalF(got, want) {
+		t.Fatalf("accumulated grad %v, want %v", got, want)
+	}
+	x.ZeroGrad()
+	if x.Grad() != nil {
+		t.Fatal("ZeroGrad left a gradient")
+	}
+	x.Sum().Backward()
+	if got := x.Grad().Data(); !equalF(got, []float32{1, 1, 1}) {
+		t.Fatalf("grad after ZeroGrad %v", got)
+	}
+}
+
+func TestSharedSubexpressionSumsGradients(t *testing.T) {
+	x := tensor.Scalar(3).SetRequiresGrad(true)
+	y := x.Mul(x)               // 9
+	z := y.Add(y.Mul(x)).Add(x) // x² + x³ + x
+	z.Backward()                // 2x + 3x² + 1 = 34
+	if g := x.Grad().Item(); g != 34 {
+		t.Fatalf("grad %v, want 34", g)
+	}
+}
+
+func TestBackwardFreesGraph(t *testing.T) {
+	x := tensor.New([]float32{1, 2}).SetRequiresGrad(true)
+	y := x.Exp().Sum()
+	y.Backward()
+	err := tensor.Catch(func() { y.Backward() })
+	if err == nil || !strings.Contains(err.Error(), "second time") {
+		t.Fatalf("second Backward: got %v, want a freed-graph error", err)
+	}
+
+	x.ZeroGrad()
+	z := x.Exp().Sum()
+	z.Backward(tensor.RetainGraph())
+	z.Backward()
+	e := math.Exp(1)
+	if g := x.Grad().Data(); !near(float64(g[0]), 2*e, 1e-5) {
+		t.Fatalf("retained graph grad %v, want %v", g[0], 2*e)
+	}
+}
+
+func TestBackwardMisuse(t *testing.T) {
+	x := tensor.New([]float32{1, 2}).SetRequiresGrad(true)
+	cases := map[string]func(){
+		"scalar outputs":   func() { x.Mul(x).Backward() },
+		"does not require": func() { tensor.New([]float32{1}).Backward() },
+		"must have the":    func() { x.Mul(x).BackwardWith(tensor.Ones(3)) },
+	}
+	for want, f := range cases {
+		err := tensor.Catch(f)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want an error containing %q", err, want)
+		}
+	}
+}
+
+func TestBackwardWith(t *testing.T) {
+	x := tensor.New([]float32{1, 2, 3}).SetRequiresGrad(true)
+	x.MulScalar(2).BackwardWith(tensor.New([]float32{1, 10, 100}))
+	if g := x.Grad().Data(); !equalF(g, []float32{2, 20, 200}) {
+		t.Fatalf("grad %v", g)
+	}
+}
+
+func TestFreezeAndDetach(t *testing.T) {
+	w := tensor.New([]float32{2}).SetRequiresGrad(true)
+	b := tensor.New([]float32{1}).SetRequiresGrad(true)
+	b.SetRequiresGrad(false) // frozen, like requires_grad=False
+	x := tensor.New([]float32{3})
+	w.Mul(x).Add(b).Sum().Backward()
+	if b.Grad() != nil {
+		t.Fatal("frozen tensor received a gradient")
+	}
+	if w.Grad().Item() != 3 {
+		t.Fatalf("w grad %v", w.Grad().Item())
+	}
+	d := w.Mul(x).Detach()
+	if d.RequiresGrad() || !d.IsLeaf() {
+		t.Fatal("Detach result is still in the graph")
+	}
+	if err := tensor.Catch(func() { w.Mul(x).SetRequiresGrad(false) }); err == nil {
+		t.Fatal("freezing a non-leaf should panic")
+	}
+}
+
+func TestNoGradIsPerGoroutine(t *testing.T) {
+	w := tensor.Randn(8, 8).SetRequiresGrad(true)
+	x := tensor.Randn(4, 8)
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for g := 0; g < 4; g++ {
+		wg.Add(2)
+		go func() { // inference
+			defer wg.Done()
+			tensor.NoGrad(func() {
+				for i := 0; i < 50; i++ {
+					if x.MatMul(w).ReLU().RequiresGrad() {
+						errs <- "NoGrad goroutine recorded a graph"
+						return
+					}
+				}
+			})
+		}()
+		go func() { // training-style recording at the same time
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if !x.MatMul(w).ReLU().RequiresGrad() {
+					errs <- "grad mode leaked from another goroutine's NoGrad"
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	if !tensor.GradEnabled() {
+		t.Fatal("grad mode off after all scopes closed")
+	}
+	tensor.NoGrad(func() {
+		tensor.NoGrad(func() {})
+		if tensor.GradEnabled() {
+			t.Fatal("nested NoGrad: inner scope's end turned grad mode back on")
+		}
+	})
+}
+
+// The tutorial's hand-built "dose → effectiveness" network: two ReLU hidden
+// units with fixed weights and a final bias, then a final ReLU.
+func doseNet(dose, b *tensor.Tensor) *tensor.Tensor {
+	top := dose.MulScalar(1.7).AddScalar(-0.85).ReLU().MulScalar(-40.8)
+	bottom := dose.MulScalar(12.6).AddScalar(0).ReLU().MulScalar(2.7)
+	return top.Add(bottom).Add(b).ReLU()
+}
+
+func TestDoseNetworkForward(t *testing.T) {
+	doses := tensor.New([]float32{0, 0.5, 1})
+	out := doseNet(doses, tensor.Scalar(-16)).Data()
+	want := []float64{0, 1.01, 0}
+	for i := range want {
+		if !near(float64(out[i]), want[i], 1e-4) {
+			t.Fatalf("output at dose %d = %v, want %v", i, out[i], want[i])
+		}
+	}
+}
+
+func TestDoseNetworkTrainsFinalBias(t *testing.T) {
+	doses := tensor.New([]float32{0, 0.5, 1})
+	target := tensor.New([]float32{0, 1, 0})
+	b := tensor.Scalar(0).SetRequiresGrad(true)
+	for step := 0; step < 100; step++ {
+		d := doseNet(doses, b).Sub(target)
+		d.Mul(d).Sum().Backward() // summed squared error
+		b.SubInPlace(b.Grad().MulScalar(0.1))
+		b.ZeroGrad()
+	}
+	if got := b.Item(); !near(float64(got), -16, 0.05) {
+		t.Fatalf("trained bias %v, want -16 ± 0.05", got)
+	}
+}
+
+func equalF(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

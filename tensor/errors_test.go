@@ -1,0 +1,58 @@
+package tensor_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/nervelab/nerve/tensor"
+)
+
+func TestMisusePanicsNameOpAndShapes(t *testing.T) {
+	a, b := tensor.Zeros(2, 3), tensor.Zeros(4)
+	cases := []struct {
+		f    func()
+		want string
+	}{
+		{func() { a.Add(b) }, "Add: shapes [2 3] and [4] cannot be broadcast"},
+		{func() { a.Mul(tensor.Zeros(3, 2)) }, "Mul: shapes [2 3] and [3 2] cannot be broadcast"},
+		{func() { a.MatMul(tensor.Zeros(4, 5)) }, "MatMul: shapes [2 3] and [4 5] cannot be multiplied (inner dims 3 != 4)"},
+		{func() { a.MatMul(b) }, "MatMul: shapes [2 3] and [4] cannot be multiplied (inner dims 3 != 4)"},
+		{func() { a.Reshape(4, -1) }, "Reshape: shapes [2 3] and [4 -1] is invalid for input of size 6"},
+		{func() { a.Sum(2) }, "Sum: dimension out of range (expected to be in range of [-2, 1], but got 2)"},
+		{func() { tensor.Cat([]*tensor.Tensor{a, tensor.Zeros(3, 3)}, 1) }, "Cat: shapes [2 3] and [3 3] sizes must match except in dimension 1"},
+		{func() { a.IndexSelect(1, tensor.FromInt64([]int64{0, 3})) }, "IndexSelect: index 3 is out of bounds for dimension with size 3"},
+		{func() { a.Gather(1, tensor.FromInt64([]int64{0, -1}, 2, 1)) }, "Gather: index -1 is out of bounds for dimension with size 3"},
+		{func() { tensor.FromInt64([]int64{1}).Exp() }, "Exp: expected float32 tensor, got int64"},
+		{func() { tensor.New([]float32{1, 2, 3}, 2, 2) }, "New: shape [2 2]: needs 4 elements, got 3"},
+		{func() { a.Item() }, "Item: shape [2 3]: a tensor with 6 elements cannot be converted to a scalar"},
+		{func() { a.At(2, 0) }, "At: index 2 is out of bounds for dimension 0 with size 2"},
+		{func() { a.View(3, 2).Transpose(0, 1).View(6) }, "View: shapes [2 3] and [6] view size is not compatible with input tensor's size and stride; use Reshape"},
+	}
+	for _, c := range cases {
+		err := tensor.Catch(c.f)
+		if err == nil {
+			t.Errorf("no panic, want %q", c.want)
+			continue
+		}
+		if err.Error() != c.want {
+			t.Errorf("got  %q\nwant %q", err.Error(), c.want)
+		}
+	}
+}
+
+func TestCatchTypes(t *testing.T) {
+	err := tensor.Catch(func() { tensor.Zeros(2).Add(tensor.Zeros(3)) })
+	var se *tensor.ShapeError
+	if !errors.As(err, &se) || se.Op != "Add" {
+		t.Fatalf("got %T %v, want *ShapeError for Add", err, err)
+	}
+	if tensor.Catch(func() {}) != nil {
+		t.Fatal("Catch of a clean function returned an error")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Catch swallowed a panic that is not nerve's")
+		}
+	}()
+	_ = tensor.Catch(func() { panic("not ours") })
+}
