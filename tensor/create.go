@@ -4,8 +4,10 @@ import (
 	"math"
 )
 
-// New returns a float32 tensor holding a copy of data with the given shape
-// (no shape: a 1-D tensor of len(data)). It panics if the shape does not
+// New returns a float32 tensor holding a copy of data with the given shape.
+// With no shape argument at all it is 1-D of len(data); an empty, non-nil
+// shape (New(d, []int{}...), or New(d, x.Shape()...) for a 0-D x) makes a
+// 0-D scalar. It panics if the shape does not
 // match the data's length.
 func New(data []float32, shape ...int) *Tensor {
 	if shape == nil {

@@ -61,8 +61,9 @@ func empty(dev device.Device, dt DType, shape []int) *Tensor {
 	return &Tensor{dev: dev, buf: dev.Alloc(dt, n), shape: shape, strides: contiguousStrides(shape)}
 }
 
-// Shape returns a copy of the tensor's shape.
-func (t *Tensor) Shape() []int { return cloneInts(t.shape) }
+// Shape returns a copy of the tensor's shape; for a 0-dimensional tensor it
+// is empty but not nil, so New(data, x.Shape()...) keeps x's rank.
+func (t *Tensor) Shape() []int { return append([]int{}, t.shape...) }
 
 // Dim returns the number of dimensions (0 for a scalar).
 func (t *Tensor) Dim() int { return len(t.shape) }
