@@ -1,0 +1,229 @@
+// Package cpu is nerve's CPU backend: buffers are Go slices and every
+// kernel is a pure-Go loop, split over all cores by a small worker pool for
+// large inputs. Importing the package (usually blank) registers the device
+// under the name "cpu".
+//
+// Kernels for matrix products follow BLIS: operands are packed into
+// contiguous panels and a register-blocked micro-kernel computes small tiles
+// of C (see gemm.go). The pure-Go micro-kernel is a function value so that a
+// SIMD one can replace it once it exists.
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/nervelab/nerve/internal/device"
+)
+
+func init() {
+	device.Register(Device{})
+}
+
+// Device is the CPU device. Its zero value is ready to use; it has no state,
+// so all methods are safe for concurrent use on distinct output buffers.
+type Device struct{}
+
+var _ device.Device = Device{}
+
+// buffer is CPU memory: exactly one of f and i is used, by dtype.
+type buffer struct {
+	f  []float32
+	i  []int64
+	dt device.DType
+}
+
+func (b *buffer) Len() int {
+	if b.dt == device.Int64 {
+		return len(b.i)
+	}
+	return len(b.f)
+}
+
+func (b *buffer) DType() device.DType { return b.dt }
+
+// f32s returns the float32 slice behind a Float32 buffer of this device.
+func f32s(b device.Buffer) []float32 {
+	cb := buf(b)
+	if cb.dt != device.Float32 {
+		panic(fmt.Sprintf("cpu: want a float32 buffer, have %v", cb.dt))
+	}
+	return cb.f
+}
+
+// i64s returns the int64 slice behind an Int64 buffer of this device.
+func i64s(b device.Buffer) []int64 {
+	cb := buf(b)
+	if cb.dt != device.Int64 {
+		panic(fmt.Sprintf("cpu: want an int64 buffer, have %v", cb.dt))
+	}
+	return cb.i
+}
+
+func buf(b device.Buffer) *buffer {
+	cb, ok := b.(*buffer)
+	if !ok {
+		panic(fmt.Sprintf("cpu: buffer %T does not belong to the cpu device", b))
+	}
+	return cb
+}
+
+// Name returns "cpu".
+func (Device) Name() string { return "cpu" }
+
+// Alloc returns a zero-filled buffer of n elements of dt. It panics for an
+// unknown dtype or a negative n.
+func (Device) Alloc(dt device.DType, n int) device.Buffer {
+	switch dt {
+	case device.Float32:
+		return &buffer{f: make([]float32, n), dt: dt}
+	case device.Int64:
+		return &buffer{i: make([]int64, n), dt: dt}
+	}
+	panic(fmt.Sprintf("cpu: Alloc of unsupported dtype %v", dt))
+}
+
+// Free drops the buffer's memory; a later use of it panics (its length is
+// then 0).
+func (Device) Free(b device.Buffer) {
+	cb := buf(b)
+	cb.f, cb.i = nil, nil
+}
+
+// WriteF32 copies src into dst starting at element off.
+func (Device) WriteF32(dst device.Buffer, off int, src []float32) {
+	copy(f32s(dst)[off:off+len(src)], src)
+}
+
+// ReadF32 copies len(dst) elements of src starting at off into dst.
+func (Device) ReadF32(dst []float32, src device.Buffer, off int) {
+	copy(dst, f32s(src)[off:off+len(dst)])
+}
+
+// WriteI64 copies src into dst starting at element off.
+func (Device) WriteI64(dst device.Buffer, off int, src []int64) {
+	copy(i64s(dst)[off:off+len(src)], src)
+}
+
+// ReadI64 copies len(dst) elements of src starting at off into dst.
+func (Device) ReadI64(dst []int64, src device.Buffer, off int) {
+	copy(dst, i64s(src)[off:off+len(dst)])
+}
+
+// Fill sets dst[off:off+n] to v, converted to the buffer's dtype.
+func (Device) Fill(dst device.Buffer, off, n int, v float64) {
+	cb := buf(dst)
+	if cb.dt == device.Int64 {
+		fillSlice(cb.i[off:off+n], int64(v))
+		return
+	}
+	fillSlice(cb.f[off:off+n], float32(v))
+}
+
+func fillSlice[T float32 | int64](s []T, v T) {
+	parallelElems(len(s), func(lo, hi int) {
+		part := s[lo:hi]
+		if v == 0 {
+			clear(part)
+			return
+		}
+		for i := range part {
+			part[i] = v
+		}
+	})
+}
+
+// Copy copies the strided view sl of src into the strided view dl of dst,
+// converting between dtypes: int64→float32 rounds to nearest, float32→int64
+// truncates toward zero (as Go's conversion does).
+func (Device) Copy(dst device.Buffer, dl device.Layout, src device.Buffer, sl device.Layout) {
+	d, s := buf(dst), buf(src)
+	var it iter
+	it.init(dl.Shape, dl, sl)
+	if it.total == 0 {
+		return
+	}
+	if d.dt == device.Float32 && s.dt == device.Float32 && it.transposed() {
+		copyTransposed(d.f, s.f, it)
+		return
+	}
+	row := copyRowFunc(d, s)
+	it.parallelRows(func(o, st [maxOps]int, n int) { row(o[0], o[1], n, st[0], st[1]) })
+}
+
+// copyRowFunc returns the loop that copies one row of n elements with the
+// given offsets and strides between the dtypes of d and s.
+func copyRowFunc(d, s *buffer) func(do, so, n, ds, ss int) {
+	switch {
+	case d.dt == device.Float32 && s.dt == device.Float32:
+		return func(do, so, n, ds, ss int) { copyRow(d.f, s.f, do, so, n, ds, ss) }
+	case d.dt == device.Int64 && s.dt == device.Int64:
+		return func(do, so, n, ds, ss int) { copyRow(d.i, s.i, do, so, n, ds, ss) }
+	case d.dt == device.Float32:
+		return func(do, so, n, ds, ss int) {
+			for k := range n {
+				d.f[do+k*ds] = float32(s.i[so+k*ss])
+			}
+		}
+	default:
+		return func(do, so, n, ds, ss int) {
+			for k := range n {
+				d.i[do+k*ds] = int64(s.f[so+k*ss])
+			}
+		}
+	}
+}
+
+// copyRow copies n elements with strides ds, ss; unit strides use copy.
+func copyRow[T float32 | int64](d, s []T, do, so, n, ds, ss int) {
+	switch {
+	case ds == 1 && ss == 1:
+		copy(d[do:do+n], s[so:so+n])
+	case ss == 0:
+		v := s[so]
+		for k := range n {
+			d[do+k*ds] = v
+		}
+	default:
+		for k := range n {
+			d[do+k*ds] = s[so+k*ss]
+		}
+	}
+}
+
+// transposeTile is the side of the square blocks copyTransposed moves, small
+// enough that a block of source and destination stays in L1.
+const transposeTile = 32
+
+// copyTransposed copies views whose last two dimensions are transposed
+// relative to each other (dst inner stride 1, src stride 1 on the dimension
+// before), block by block so both sides are read and written in cache
+// lines. Leading dimensions are walked one 2-D matrix at a time.
+func copyTransposed(d, s []float32, it iter) {
+	nd := it.ndim
+	rows, cols := it.shape[nd-2], it.shape[nd-1]
+	dr, sc := it.strides[0][nd-2], it.strides[1][nd-1]
+	mats := it.total / (rows * cols)
+	parallelFor(mats*rows, max(1, grainElems/cols), func(lo, hi int) {
+		for r0 := lo; r0 < hi; {
+			m, r := r0/rows, r0%rows
+			n := min(hi-r0, rows-r, transposeTile)
+			o := it.offsetsAt(m, nd-2)
+			transposeBlock(d, s, o[0]+r*dr, o[1]+r, n, cols, dr, sc)
+			r0 += n
+		}
+	})
+}
+
+// transposeBlock copies an n×cols block: d[do + i*dr + j] = s[so + i + j*sc].
+func transposeBlock(d, s []float32, do, so, n, cols, dr, sc int) {
+	for j0 := 0; j0 < cols; j0 += transposeTile {
+		j1 := min(j0+transposeTile, cols)
+		for i := range n {
+			drow := d[do+i*dr+j0 : do+i*dr+j1]
+			si := so + i + j0*sc
+			for j := range drow {
+				drow[j] = s[si+j*sc]
+			}
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/nervelab/nerve/internal/device"
+	"github.com/nervelab/nerve/internal/device/devicetest"
+)
+
+func TestConformance(t *testing.T) {
+	devicetest.RunAll(t, Device{})
+}
+
+func TestRegistered(t *testing.T) {
+	d, err := device.Get("cpu")
+	if err != nil || d.Name() != "cpu" {
+		t.Fatalf(`device.Get("cpu") = %v, %v`, d, err)
+	}
+}
+
+// TestParallelFor checks that every index is covered exactly once, for
+// sizes around the chunking boundaries and with nested calls.
+func TestParallelFor(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 7, 100, 1000, 4097, 100003} {
+		for _, grain := range []int{1, 3, 64, 5000} {
+			hits := make([]int32, n)
+			parallelFor(n, grain, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					atomic.AddInt32(&hits[i], 1)
+				}
+			})
+			for i, h := range hits {
+				if h != 1 {
+					t.Fatalf("n=%d grain=%d: index %d run %d times", n, grain, i, h)
+				}
+			}
+		}
+	}
+}
+
+func TestParallelForNestedConcurrent(t *testing.T) {
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			parallelFor(16, 1, func(lo, hi int) {
+				for range hi - lo {
+					parallelFor(1000, 10, func(lo, hi int) { total.Add(int64(hi - lo)) })
+				}
+			})
+		})
+	}
+	wg.Wait()
+	if got := total.Load(); got != 8*16*1000 {
+		t.Fatalf("nested parallelFor covered %d elements, want %d", got, 8*16*1000)
+	}
+}
+
+// TestSmallOpsInline checks that a small op costs no allocation from the
+// pool machinery (it runs on the caller's goroutine).
+func TestSmallOpsInline(t *testing.T) {
+	var d Device
+	x, y := d.Alloc(device.Float32, 10), d.Alloc(device.Float32, 10)
+	allocs := testing.AllocsPerRun(100, func() { d.Unary(device.ReLU, 0, 0, y, 0, x, 0, 10) })
+	if allocs > 1 {
+		t.Errorf("Unary on 10 elements allocates %v times per call", allocs)
+	}
+}
+
+func BenchmarkGemm(b *testing.B) {
+	for _, n := range []int{128, 512, 1024} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) { benchGemm(b, n, n, n, false, false) })
+	}
+	b.Run("1024TT", func(b *testing.B) { benchGemm(b, 1024, 1024, 1024, true, true) })
+	b.Run("64x128x784TB", func(b *testing.B) { benchGemm(b, 64, 128, 784, false, true) })
+	b.Run("1x4096x4096TB", func(b *testing.B) { benchGemm(b, 1, 4096, 4096, false, true) })
+}
+
+func benchGemm(b *testing.B, m, n, k int, ta, tb bool) {
+	var d Device
+	r := rand.New(rand.NewPCG(1, 2))
+	fill := func(size int) device.Buffer {
+		buf := d.Alloc(device.Float32, size)
+		for i := range f32s(buf) {
+			f32s(buf)[i] = r.Float32()
+		}
+		return buf
+	}
+	lda, ldb := k, n
+	if ta {
+		lda = m
+	}
+	if tb {
+		ldb = k
+	}
+	p := device.GemmParams{Batch: 1, M: m, N: n, K: k, TransA: ta, TransB: tb, Alpha: 1,
+		A: fill(m * k), B: fill(k * n), C: d.Alloc(device.Float32, m*n), LDA: lda, LDB: ldb, LDC: n}
+	b.ResetTimer()
+	for b.Loop() {
+		d.Gemm(p)
+	}
+	b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func BenchmarkUnarySmall(b *testing.B) {
+	var d Device
+	x, y := d.Alloc(device.Float32, 10), d.Alloc(device.Float32, 10)
+	for b.Loop() {
+		d.Unary(device.ReLU, 0, 0, y, 0, x, 0, 10)
+	}
+}
+
+func BenchmarkBinarySmall(b *testing.B) {
+	var d Device
+	x, y := d.Alloc(device.Float32, 10), d.Alloc(device.Float32, 10)
+	l := device.Contiguous([]int{2, 5}, 0)
+	for b.Loop() {
+		d.Binary(device.Add, y, l, x, l, x, l)
+	}
+}

@@ -1,0 +1,321 @@
+package cpu
+
+import (
+	"sync"
+
+	"github.com/nervelab/nerve/internal/device"
+)
+
+// microKernel computes C += alpha·A·B for one mr×nr tile of C (leading
+// dimension ldc) from a packed mr×kc sliver a and kc×nr sliver b.
+type microKernel func(kc int, a, b []float32, c []float32, ldc int, alpha float32)
+
+// blocking holds GEMM's cache-blocking parameters together with the
+// micro-kernel they were tuned for (BLIS terms):
+//
+//	for each nc-wide column block of C  (a task; see gemmTasks)
+//	  for each kc-deep slice of K:      pack op(B)[kc×nc] into nr-wide slivers
+//	    pack op(A)[mc×kc] into mr-tall slivers
+//	    for each sliver pair: kernel → one mr×nr tile of C
+//
+// A packed B sliver (kc·nr floats) stays in L1 while the loop runs down
+// the A slivers; the packed A block (mc·kc) stays in L2.
+type blocking struct {
+	mr, nr     int // micro-tile: rows of op(A) and columns of op(B)
+	kc, mc, nc int // depth of a panel; rows and columns packed at once
+	kernel     microKernel
+}
+
+// gemmBlocking is the blocking in use. A SIMD micro-kernel, when one
+// exists, installs itself here with its own parameters.
+var gemmBlocking = blocking{
+	mr: kernelMR, nr: kernelNR,
+	kc: 256, mc: 128, nc: 256,
+	kernel: kernel4x16,
+}
+
+// smallGemm is the flop count (M·N·K) below which Gemm runs plain loops on
+// the caller's goroutine: packing and threads cost more than they save.
+const smallGemm = 1 << 15
+
+// gemmTask is one tile of C of one batch item: rows i0..i1, columns j0..j1.
+type gemmTask struct{ bi, i0, i1, j0, j1 int }
+
+// gemmWork is one goroutine's packing buffers and edge tile.
+type gemmWork struct {
+	a, b, edge []float32
+}
+
+var gemmWorkPool sync.Pool
+
+func getWork(bk *blocking) *gemmWork {
+	if w, ok := gemmWorkPool.Get().(*gemmWork); ok && len(w.a) >= bk.mc*bk.kc &&
+		len(w.b) >= bk.kc*bk.nc && len(w.edge) >= bk.mr*bk.nr {
+		return w
+	}
+	return &gemmWork{
+		a:    make([]float32, bk.mc*bk.kc),
+		b:    make([]float32, bk.kc*bk.nc),
+		edge: make([]float32, bk.mr*bk.nr),
+	}
+}
+
+// Gemm computes C[b] = Alpha·op(A[b])·op(B[b]) + Beta·C[b] for every batch
+// item (see device.GemmParams); all three buffers are Float32. With Beta = 0
+// C is only written, so NaN in it does not propagate. Large products are
+// packed and split over all cores by tiles of C; small ones run plain loops
+// (inline unless the batch is large), and thin ones (fewer rows than a micro-tile, or few columns) run
+// plain loops over the pool.
+func (Device) Gemm(p device.GemmParams) {
+	if p.Batch <= 0 || p.M <= 0 || p.N <= 0 {
+		return
+	}
+	a, b, c := f32s(p.A), f32s(p.B), f32s(p.C)
+	switch {
+	case p.K <= 0 || p.Alpha == 0:
+		for bi := range p.Batch {
+			scaleTile(c, p.OffC+bi*p.StrideC, p.LDC, p.M, p.N, p.Beta)
+		}
+	case p.M*p.N*p.K < smallGemm:
+		// Many small items (attention heads, say) still spread over the pool.
+		parallelFor(p.Batch, ceilDiv(smallGemm, p.M*p.N*p.K), func(lo, hi int) {
+			for bi := lo; bi < hi; bi++ {
+				gemmLoops(&p, a, b, c, gemmTask{bi, 0, p.M, 0, p.N})
+			}
+		})
+	case p.M < gemmBlocking.mr || p.N < gemmBlocking.nr/2:
+		gemmThin(&p, a, b, c)
+	default:
+		gemmBlocked(&p, a, b, c, &gemmBlocking)
+	}
+}
+
+// scaleTile sets the m×n tile of c at off to beta times itself; beta 0
+// writes zeros without reading.
+func scaleTile(c []float32, off, ldc, m, n int, beta float32) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		row := c[off+i*ldc : off+i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// gemmLoops computes one tile of C with plain loops: an axpy over rows
+// of B for wide tiles of a non-transposed B, dot products otherwise. It
+// serves small products and thin ones (a few rows or columns), where
+// packing would mostly pad.
+func gemmLoops(p *device.GemmParams, a, b, c []float32, t gemmTask) {
+	oa, ob, oc := p.OffA+t.bi*p.StrideA, p.OffB+t.bi*p.StrideB, p.OffC+t.bi*p.StrideC
+	ai, ak := p.LDA, 1 // A(i,k) is a[oa + i*ai + k*ak]
+	if p.TransA {
+		ai, ak = 1, p.LDA
+	}
+	bk, bj := p.LDB, 1 // B(k,j) is b[ob + k*bk + j*bj]
+	if p.TransB {
+		bk, bj = 1, p.LDB
+	}
+	scaleTile(c, oc+t.i0*p.LDC+t.j0, p.LDC, t.i1-t.i0, t.j1-t.j0, p.Beta)
+	for i := t.i0; i < t.i1; i++ {
+		crow := c[oc+i*p.LDC+t.j0 : oc+i*p.LDC+t.j1]
+		if !p.TransB && len(crow) >= 16 {
+			for k := range p.K {
+				axpy(crow, b[ob+k*bk+t.j0:], p.Alpha*a[oa+i*ai+k*ak])
+			}
+			continue
+		}
+		for j := range crow {
+			crow[j] += p.Alpha * dot(a, oa+i*ai, ak, b, ob+(t.j0+j)*bj, bk, p.K)
+		}
+	}
+}
+
+// dot returns Σ x[xo+k·xs]·y[yo+k·ys] for k < n, with four partial sums
+// on unit strides.
+func dot(x []float32, xo, xs int, y []float32, yo, ys, n int) float32 {
+	if xs != 1 || ys != 1 {
+		var s0, s1 float32
+		k := 0
+		for ; k+2 <= n; k += 2 {
+			s0 += x[xo+k*xs] * y[yo+k*ys]
+			s1 += x[xo+(k+1)*xs] * y[yo+(k+1)*ys]
+		}
+		if k < n {
+			s0 += x[xo+k*xs] * y[yo+k*ys]
+		}
+		return s0 + s1
+	}
+	xv, yv := x[xo:xo+n], y[yo:yo+n]
+	var s0, s1, s2, s3 float32
+	for len(xv) >= 4 && len(yv) >= 4 {
+		s0 += xv[0] * yv[0]
+		s1 += xv[1] * yv[1]
+		s2 += xv[2] * yv[2]
+		s3 += xv[3] * yv[3]
+		xv, yv = xv[4:], yv[4:]
+	}
+	for k, v := range xv {
+		s0 += v * yv[k]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// gemmThin splits gemmLoops over the pool by rows and column blocks of C.
+func gemmThin(p *device.GemmParams, a, b, c []float32) {
+	const cols = 1024
+	nt := ceilDiv(p.N, cols)
+	units := p.Batch * p.M * nt
+	parallelFor(units, max(1, parallelThreshold/(p.K*min(cols, p.N))), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			r, j0 := u/nt, (u%nt)*cols
+			bi, i := r/p.M, r%p.M
+			gemmLoops(p, a, b, c, gemmTask{bi, i, i + 1, j0, min(j0+cols, p.N)})
+		}
+	})
+}
+
+// axpy sets y += alpha·x.
+func axpy(y, x []float32, alpha float32) {
+	x = x[:len(y)]
+	for j, v := range x {
+		y[j] += alpha * v
+	}
+}
+
+// gemmBlocked runs the packed algorithm, one task per tile of C, the tiles
+// spread over the pool.
+func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
+	mc, nc := gemmTileSize(p, bk)
+	mt, nt := (p.M+mc-1)/mc, (p.N+nc-1)/nc
+	parallelFor(p.Batch*mt*nt, 1, func(lo, hi int) {
+		w := getWork(bk)
+		for t := lo; t < hi; t++ {
+			bi, r := t/(mt*nt), t%(mt*nt)
+			i0, j0 := (r/nt)*mc, (r%nt)*nc
+			task := gemmTask{bi, i0, min(i0+mc, p.M), j0, min(j0+nc, p.N)}
+			gemmTile(p, a, b, c, bk, w, task)
+		}
+		gemmWorkPool.Put(w)
+	})
+}
+
+// gemmTileSize picks the tile of C one task computes: the blocking's mc×nc,
+// shrunk (in whole micro-tiles) until there are at least two tasks per
+// worker, so every core gets work.
+func gemmTileSize(p *device.GemmParams, bk *blocking) (mc, nc int) {
+	mc = min(bk.mc, roundUp(p.M, bk.mr))
+	nc = min(bk.nc, roundUp(p.N, bk.nr))
+	want := 2 * numWorkers()
+	for p.Batch*ceilDiv(p.M, mc)*ceilDiv(p.N, nc) < want {
+		switch {
+		case mc >= nc && mc > bk.mr:
+			mc = roundUp(mc/2, bk.mr)
+		case nc > bk.nr:
+			nc = roundUp(nc/2, bk.nr)
+		case mc > bk.mr:
+			mc = roundUp(mc/2, bk.mr)
+		default:
+			return mc, nc
+		}
+	}
+	return mc, nc
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }
+
+// gemmTile computes one task's tile of C: scale by Beta, then add
+// Alpha·op(A)·op(B) one kc-deep panel at a time.
+func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork, t gemmTask) {
+	oa, ob, oc := p.OffA+t.bi*p.StrideA, p.OffB+t.bi*p.StrideB, p.OffC+t.bi*p.StrideC
+	scaleTile(c, oc+t.i0*p.LDC+t.j0, p.LDC, t.i1-t.i0, t.j1-t.j0, p.Beta)
+	for pc := 0; pc < p.K; pc += bk.kc {
+		kc := min(bk.kc, p.K-pc)
+		packB(w.b, b, ob, p.LDB, p.TransB, pc, kc, t.j0, t.j1, bk.nr)
+		packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, t.i0, t.i1, bk.mr)
+		gemmMacro(p, c, oc, bk, w, t, kc)
+	}
+}
+
+// gemmMacro runs the micro-kernel over every micro-tile of the task's tile
+// for one packed panel, going through the edge buffer for partial tiles.
+func gemmMacro(p *device.GemmParams, c []float32, oc int, bk *blocking, w *gemmWork, t gemmTask, kc int) {
+	for jr := t.j0; jr < t.j1; jr += bk.nr {
+		bs := w.b[(jr-t.j0)*kc:][:kc*bk.nr]
+		nr := min(bk.nr, t.j1-jr)
+		for ir := t.i0; ir < t.i1; ir += bk.mr {
+			as := w.a[(ir-t.i0)*kc:][:kc*bk.mr]
+			mr := min(bk.mr, t.i1-ir)
+			if mr == bk.mr && nr == bk.nr {
+				bk.kernel(kc, as, bs, c[oc+ir*p.LDC+jr:], p.LDC, p.Alpha)
+				continue
+			}
+			e := w.edge[:bk.mr*bk.nr]
+			clear(e)
+			bk.kernel(kc, as, bs, e, bk.nr, p.Alpha)
+			for i := range mr {
+				axpy(c[oc+(ir+i)*p.LDC+jr:][:nr], e[i*bk.nr:], 1)
+			}
+		}
+	}
+}
+
+// packA copies rows i0..i1 and columns pc..pc+kc of op(A) into mr-tall
+// slivers: sliver s holds A(i0+s·mr+r, pc+k) at s·kc·mr + k·mr + r, rows
+// past i1 zero. A(i, k) is a[oa + i·lda + k], or a[oa + k·lda + i] when
+// transposed, so no transposed copy of A is ever made.
+func packA(dst, a []float32, oa, lda int, trans bool, pc, kc, i0, i1, mr int) {
+	for ir := i0; ir < i1; ir += mr {
+		d := dst[(ir-i0)*kc:][:kc*mr]
+		rows := min(mr, i1-ir)
+		if rows < mr {
+			clear(d)
+		}
+		if trans {
+			for k := range kc {
+				copy(d[k*mr:k*mr+rows], a[oa+(pc+k)*lda+ir:])
+			}
+			continue
+		}
+		for r := range rows {
+			src := a[oa+(ir+r)*lda+pc:][:kc]
+			for k, v := range src {
+				d[k*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB copies rows pc..pc+kc and columns j0..j1 of op(B) into nr-wide
+// slivers: sliver s holds B(pc+k, j0+s·nr+c) at s·kc·nr + k·nr + c, columns
+// past j1 zero. B(k, j) is b[ob + k·ldb + j], or b[ob + j·ldb + k] when
+// transposed.
+func packB(dst, b []float32, ob, ldb int, trans bool, pc, kc, j0, j1, nr int) {
+	for jr := j0; jr < j1; jr += nr {
+		d := dst[(jr-j0)*kc:][:kc*nr]
+		cols := min(nr, j1-jr)
+		if cols < nr {
+			clear(d)
+		}
+		if !trans {
+			for k := range kc {
+				copy(d[k*nr:k*nr+cols], b[ob+(pc+k)*ldb+jr:])
+			}
+			continue
+		}
+		for col := range cols {
+			src := b[ob+(jr+col)*ldb+pc:][:kc]
+			for k, v := range src {
+				d[k*nr+col] = v
+			}
+		}
+	}
+}

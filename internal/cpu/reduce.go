@@ -1,0 +1,225 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nervelab/nerve/internal/device"
+)
+
+// sumBlock is how many columns a Sum over a strided axis accumulates at
+// once, in a float64 array on the stack.
+const sumBlock = 256
+
+// Reduce reads src (Float32, contiguous from sOff) as [outer, n, inner] and
+// reduces the middle axis into dst [outer, inner] (contiguous from 0;
+// Float32, or Int64 for ArgMax and ArgMin). Sum accumulates in float64. Max
+// and Min propagate NaN; ArgMax and ArgMin return the first occurrence of
+// the extreme, where a NaN counts as the extreme (PyTorch's rule). For n = 0,
+// Sum writes 0, Max −Inf, Min +Inf and the arg-reductions 0.
+func (Device) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffer, sOff int,
+	outer, n, inner int) {
+	s := f32s(src)[sOff : sOff+outer*n*inner]
+	if op == device.Sum && inner > 1 {
+		sumColumns(f32s(dst), s, outer, n, inner)
+		return
+	}
+	row := reduceRow(op, dst)
+	forRows(outer, n, inner, func(base, stride, out int) { row(s, base, stride, n, out) })
+}
+
+// forRows calls fn for each of the outer·inner strided rows of an
+// [outer, n, inner] array: base is the row's first element, stride is
+// inner and out is the row's index in [outer, inner]. Large arrays are
+// split over the pool.
+func forRows(outer, n, inner int, fn func(base, stride, out int)) {
+	run := func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			o, i := u/inner, u%inner
+			fn(o*n*inner+i, inner, u)
+		}
+	}
+	units := outer * inner
+	if units*n < parallelThreshold {
+		run(0, units)
+		return
+	}
+	parallelFor(units, max(1, grainElems/max(n, 1)), run)
+}
+
+// reduceRow returns the function reducing one strided row of n elements
+// starting at base into element out of dst.
+func reduceRow(op device.ReduceOp, dst device.Buffer) func(s []float32, base, stride, n, out int) {
+	switch op {
+	case device.Sum:
+		d := f32s(dst)
+		return func(s []float32, base, stride, n, out int) {
+			d[out] = float32(rowSum(s, base, stride, n))
+		}
+	case device.Max, device.Min:
+		d := f32s(dst)
+		empty := float32(math.Inf(-1))
+		if op == device.Min {
+			empty = -empty
+		}
+		return func(s []float32, base, stride, n, out int) {
+			d[out] = empty
+			if k := rowArg(s, base, stride, n, op == device.Max); k >= 0 {
+				d[out] = s[base+stride*k]
+			}
+		}
+	case device.ArgMax, device.ArgMin:
+		d := i64s(dst)
+		return func(s []float32, base, stride, n, out int) {
+			d[out] = int64(max(rowArg(s, base, stride, n, op == device.ArgMax), 0))
+		}
+	}
+	panic(fmt.Sprintf("cpu: Reduce: unknown op %v", op))
+}
+
+// rowSum sums a strided row in float64, with four partial sums on a unit
+// stride.
+func rowSum(s []float32, base, stride, n int) float64 {
+	if stride != 1 {
+		var t float64
+		for k := range n {
+			t += float64(s[base+k*stride])
+		}
+		return t
+	}
+	x := s[base : base+n]
+	var t0, t1, t2, t3 float64
+	for len(x) >= 4 {
+		t0 += float64(x[0])
+		t1 += float64(x[1])
+		t2 += float64(x[2])
+		t3 += float64(x[3])
+		x = x[4:]
+	}
+	for _, v := range x {
+		t0 += float64(v)
+	}
+	return (t0 + t1) + (t2 + t3)
+}
+
+// rowArg returns the index of the first maximum (or minimum) of a strided
+// row; the first NaN wins. For n = 0 it returns −1.
+func rowArg(s []float32, base, stride, n int, isMax bool) int {
+	if n == 0 {
+		return -1
+	}
+	best, bi := s[base], 0
+	if best != best {
+		return 0
+	}
+	for k := 1; k < n; k++ {
+		v := s[base+k*stride]
+		switch {
+		case v != v:
+			return k
+		case isMax && v > best, !isMax && v < best:
+			best, bi = v, k
+		}
+	}
+	return bi
+}
+
+// sumColumns sums [outer, n, inner] over n, a block of columns at a time so
+// the rows are read contiguously.
+func sumColumns(d, s []float32, outer, n, inner int) {
+	nb := (inner + sumBlock - 1) / sumBlock
+	run := func(lo, hi int) {
+		var acc [sumBlock]float64
+		for u := lo; u < hi; u++ {
+			o, i0 := u/nb, (u%nb)*sumBlock
+			i1 := min(i0+sumBlock, inner)
+			a := acc[:i1-i0]
+			clear(a)
+			for k := range n {
+				row := s[o*n*inner+k*inner+i0 : o*n*inner+k*inner+i1]
+				for i, v := range row {
+					a[i] += float64(v)
+				}
+			}
+			out := d[o*inner+i0 : o*inner+i1]
+			for i, v := range a {
+				out[i] = float32(v)
+			}
+		}
+	}
+	if outer*n*inner < parallelThreshold {
+		run(0, outer*nb)
+		return
+	}
+	parallelFor(outer*nb, max(1, grainElems/(n*sumBlock+1)), run)
+}
+
+// Softmax applies softmax (or log-softmax) along the middle axis of the
+// contiguous [outer, n, inner] src into dst (both from offset 0; they may
+// be the same buffer). The row maximum is subtracted first and the sum of
+// exponentials is accumulated in float64, so logits of ±1000 give no
+// overflow.
+func (Device) Softmax(dst, src device.Buffer, outer, n, inner int, log bool) {
+	d, s := f32s(dst), f32s(src)
+	forRows(outer, n, inner, func(base, stride, _ int) {
+		softmaxRow(d, s, base, stride, n, log)
+	})
+}
+
+func softmaxRow(d, s []float32, base, stride, n int, log bool) {
+	if n == 0 {
+		return
+	}
+	m := float64(s[base+stride*rowArg(s, base, stride, n, true)])
+	var sum float64
+	for k := range n {
+		sum += math.Exp(float64(s[base+k*stride]) - m)
+	}
+	if log {
+		lse := m + math.Log(sum)
+		for k := range n {
+			i := base + k*stride
+			d[i] = float32(float64(s[i]) - lse)
+		}
+		return
+	}
+	inv := 1 / sum
+	for k := range n {
+		i := base + k*stride
+		d[i] = float32(math.Exp(float64(s[i])-m) * inv)
+	}
+}
+
+// SoftmaxBackward computes dx from the upstream gradient g and the forward
+// output y: dx = y·(g − Σ g·y) for softmax, dx = g − exp(y)·Σ g for
+// log-softmax, the sums running along the middle axis.
+func (Device) SoftmaxBackward(dx, g, y device.Buffer, outer, n, inner int, log bool) {
+	d, gs, ys := f32s(dx), f32s(g), f32s(y)
+	forRows(outer, n, inner, func(base, stride, _ int) {
+		if log {
+			logSoftmaxGradRow(d, gs, ys, base, stride, n)
+		} else {
+			softmaxGradRow(d, gs, ys, base, stride, n)
+		}
+	})
+}
+
+func softmaxGradRow(d, g, y []float32, base, stride, n int) {
+	var dot float64
+	for k := range n {
+		i := base + k*stride
+		dot += float64(g[i]) * float64(y[i])
+	}
+	for k := range n {
+		i := base + k*stride
+		d[i] = float32(float64(y[i]) * (float64(g[i]) - dot))
+	}
+}
+
+func logSoftmaxGradRow(d, g, y []float32, base, stride, n int) {
+	sum := rowSum(g, base, stride, n)
+	for k := range n {
+		i := base + k*stride
+		d[i] = float32(float64(g[i]) - math.Exp(float64(y[i]))*sum)
+	}
+}
