@@ -171,7 +171,7 @@ func (o ReduceOp) String() string {
 // C is M×N, all row-major with leading dimensions LDA, LDB, LDC. Batch item
 // b starts at Off + b·Stride for each matrix; a stride of 0 for A or B reuses
 // the same matrix for every item (broadcast batch dims). C is never
-// broadcast: StrideC must be at least M·LDC-sized apart when Batch > 1. When Beta is 0, C is not
+// broadcast: its items must not overlap when Batch > 1. When Beta is 0, C is not
 // read (NaN in it does not propagate).
 type GemmParams struct {
 	Batch, M, N, K int
