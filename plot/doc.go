@@ -1,9 +1,10 @@
 // Package plot draws the pictures of a deep-learning tutorial — loss
 // curves, predicted against actual values, a fitted curve over its
-// training points and the learning-rate finder's curve — and writes each to an image file in one
+// training points, the learning-rate finder's curve and a grid of images
+// with their predicted labels — and writes each to an image file in one
 // call, as a few lines of matplotlib would.
 //
-// It takes plain Go data (slices of float64) and
+// It takes plain Go data (slices of float64, images as []float32) and
 // knows nothing of tensors, models or training loops, so anything can
 // plot with it:
 //
@@ -28,12 +29,14 @@
 //     markers.
 //   - [LRFinder]: loss against learning rate on a log axis with the
 //     suggested rate marked.
+//   - [ImageGrid]: grayscale images in a grid with a caption under each.
 //
 // # Formats and size
 //
 // The file extension chooses the format, in any case: .png, .svg or .pdf;
 // any other extension is an error. Charts are 640×480 pixels as PNG (96
-// dots per inch) and 480×360 points as SVG or PDF.
+// dots per inch) and 480×360 points as SVG or PDF. An image grid's size
+// follows from its images and captions.
 //
 // # Data
 //

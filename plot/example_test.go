@@ -85,3 +85,21 @@ func ExampleLines_errors() {
 	// plot: acc.png: series 0 "val" has 2 x values and 1 y values
 	// plot: pred.png: 3 actual values and 2 predicted values
 }
+
+// Some test digits with their predicted labels under them.
+func ExampleImageGrid() {
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+
+	images := make([][]float32, 4) // each 28×28, values in [0, 1]
+	for i := range images {
+		images[i] = make([]float32, 28*28)
+		for y := 4; y < 24; y++ {
+			images[i][y*28+10+2*i] = 1 // a vertical stroke
+		}
+	}
+	labels := []string{"pred 1", "pred 1", "pred 7", "pred 1"}
+	err := plot.ImageGrid(filepath.Join(dir, "digits.png"), images, 28, 28, labels, 2)
+	fmt.Println(err)
+	// Output: <nil>
+}
