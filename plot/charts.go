@@ -200,5 +200,8 @@ func LRFinder(path string, lrs, losses []float64, suggested float64) error {
 			return fmt.Errorf("plot: %s: %w", path, err)
 		}
 	}
+	if f.p.X.Min == f.p.X.Max { // one rate: gonum would widen by ±1, below 0
+		f.p.X.Min, f.p.X.Max = f.p.X.Min/10, f.p.X.Max*10
+	}
 	return f.save(path)
 }

@@ -244,6 +244,9 @@ type logTicks struct{}
 
 // Ticks implements gonum's plot.Ticker.
 func (logTicks) Ticks(lo, hi float64) []gplot.Tick {
+	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 1) {
+		return nil // not a range a log axis can show
+	}
 	var ticks []gplot.Tick
 	majors := 0
 	for e := int(math.Floor(math.Log10(lo))); e <= int(math.Ceil(math.Log10(hi))); e++ {

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -54,6 +55,11 @@ func TestLogTicks(t *testing.T) {
 	}
 	if len(ticks) != 8*9+1 { // 1…9 in each of 8 decades, and 10
 		t.Errorf("%d ticks, want %d", len(ticks), 8*9+1)
+	}
+	for _, r := range [][2]float64{{-1, 10}, {0, 1}, {1, 0.5}, {1, math.Inf(1)}, {math.NaN(), 1}} {
+		if got := (logTicks{}).Ticks(r[0], r[1]); got != nil {
+			t.Errorf("Ticks(%g, %g) = %v, want none", r[0], r[1], got)
+		}
 	}
 	// Less than a decade: the minor ticks are labelled too.
 	if got := labels(logTicks{}.Ticks(2e-4, 9e-4)); len(got) != 8 {

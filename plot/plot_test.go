@@ -362,3 +362,28 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// One epoch, one sample, one learning rate: the degenerate ranges gonum
+// widens by ±1 (below zero on a log axis) still draw.
+func TestSinglePoint(t *testing.T) {
+	dir := t.TempDir()
+	one, flat := []float64{0.7}, []float64{2, 2, 2}
+	for name, draw := range map[string]func(string) error{
+		"Losses":             func(p string) error { return Losses(p, one, one) },
+		"Lines flat":         func(p string) error { return Lines(p, "", "", "", Series{Y: flat}) },
+		"Scatter":            func(p string) error { return Scatter(p, "", "", "", Series{Y: one}) },
+		"PredictedVsActual":  func(p string) error { return PredictedVsActual(p, one, one) },
+		"ActualAndPredicted": func(p string) error { return ActualAndPredicted(p, one, one) },
+		"Curve":              func(p string) error { return Curve(p, "", "", "", Series{Y: one}, Series{Y: one}) },
+		"LRFinder":           func(p string) error { return LRFinder(p, []float64{1e-3}, one, 0) },
+		"LRFinder same lr":   func(p string) error { return LRFinder(p, []float64{1e-3, 1e-3}, []float64{1, 2}, 1e-3) },
+		"LRFinder suggested": func(p string) error { return LRFinder(p, []float64{1e-3}, one, 1e-2) },
+	} {
+		path := filepath.Join(dir, name+".png")
+		if err := draw(path); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		readPNG(t, path, widthPx, heightPx)
+	}
+}
