@@ -1,0 +1,75 @@
+package optim
+
+import "github.com/nervelab/nerve/tensor"
+
+// RMSpropConfig holds RMSprop's hyperparameters; the zero value is
+// PyTorch's default (LR 1e-2, Alpha 0.99, Eps 1e-8, no momentum, not
+// centered).
+type RMSpropConfig struct {
+	LR          float64 // default 1e-2
+	Alpha       float64 // default 0.99
+	Eps         float64 // default 1e-8
+	WeightDecay float64
+	Momentum    float64
+	Centered    bool
+	Maximize    bool
+}
+
+// RMSprop is Hinton's RMSprop, as torch.optim.RMSprop:
+//
+//	g ← ±∇ + λ·θ
+//	v ← α·v + (1 − α)·g²
+//	ḡ ← α·ḡ + (1 − α)·g;  v̂ ← v − ḡ²   if Centered, else v̂ ← v
+//	d ← g / (√v̂ + ε)
+//	b ← μ·b + d;  θ ← θ − lr·b         if μ = Momentum > 0
+//	θ ← θ − lr·d                       otherwise
+type RMSprop struct {
+	base
+	cfg RMSpropConfig
+}
+
+// NewRMSprop returns RMSprop over params.
+func NewRMSprop(params []*tensor.Tensor, cfg RMSpropConfig) *RMSprop {
+	return NewRMSpropGroups(oneGroup(params), cfg)
+}
+
+// NewRMSpropGroups returns RMSprop over groups; a group's zero LR or
+// WeightDecay falls back to cfg's.
+func NewRMSpropGroups(groups []Group, cfg RMSpropConfig) *RMSprop {
+	cfg.LR = or(cfg.LR, 1e-2)
+	cfg.Alpha = or(cfg.Alpha, 0.99)
+	cfg.Eps = or(cfg.Eps, 1e-8)
+	return &RMSprop{base: newBase(groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
+}
+
+// Step applies one RMSprop update.
+func (o *RMSprop) Step() {
+	c := o.cfg
+	o.each(func(g *Group, i int, p, d *tensor.Tensor) {
+		if c.Maximize {
+			d = d.Neg()
+		}
+		if g.WeightDecay != 0 {
+			d = d.Add(p.MulScalar(f32(g.WeightDecay)))
+		}
+		o.steps[i]++
+		v := o.buf(i, "square_avg", p, 0)
+		v.MulScalarInPlace(f32(c.Alpha))
+		v.AddInPlace(d.Mul(d).MulScalar(f32(1 - c.Alpha)))
+		avg := v
+		if c.Centered {
+			ga := o.buf(i, "grad_avg", p, 0)
+			ga.MulScalarInPlace(f32(c.Alpha))
+			ga.AddInPlace(d.MulScalar(f32(1 - c.Alpha)))
+			avg = v.Sub(ga.Mul(ga))
+		}
+		step := d.Div(avg.Sqrt().AddScalar(f32(c.Eps)))
+		if c.Momentum > 0 {
+			b := o.buf(i, "momentum_buffer", p, 0)
+			b.MulScalarInPlace(f32(c.Momentum))
+			b.AddInPlace(step)
+			step = b
+		}
+		p.SubInPlace(step.MulScalar(f32(g.LR)))
+	})
+}
