@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/nervelab/nerve/optim"
 	"github.com/nervelab/nerve/plot"
 	"github.com/nervelab/nerve/tensor"
 )
@@ -34,7 +35,7 @@ func train(w io.Writer) (float32, []float64) {
 	inputs := []float32{0, 0.5, 1}
 	labels := []float32{0, 1, 0}
 	b := tensor.Scalar(0).SetRequiresGrad(true)
-	const lr = 0.1
+	opt := optim.NewSGD([]*tensor.Tensor{b}, optim.SGDConfig{LR: 0.1})
 	var losses []float64
 	for epoch := 0; epoch < 100; epoch++ {
 		total := 0.0
@@ -49,8 +50,8 @@ func train(w io.Writer) (float32, []float64) {
 			fmt.Fprintf(w, "Num steps: %d\n", epoch)
 			break
 		}
-		b.SubInPlace(b.Grad().MulScalar(lr)) // one SGD step per epoch
-		b.ZeroGrad()
+		opt.Step() // one SGD step per epoch
+		opt.ZeroGrad()
 		fmt.Fprintf(w, "Step: %d Final Bias: %.4f\n", epoch, b.Item())
 	}
 	fmt.Fprintf(w, "Final bias, after optimization: %.4f\n", b.Item())
