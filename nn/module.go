@@ -1,0 +1,283 @@
+package nn
+
+import (
+	"reflect"
+	"strings"
+	"unicode"
+
+	"github.com/nervelab/nerve/tensor"
+)
+
+// Module is anything with a forward pass over one tensor. Layers with other
+// signatures (several inputs or outputs) need not implement it: the
+// parameter walk finds them all the same.
+type Module interface {
+	Forward(x *tensor.Tensor) *tensor.Tensor
+}
+
+// Func adapts a function to a Module, e.g. nn.Func((*tensor.Tensor).ReLU)
+// in a Sequential.
+type Func func(*tensor.Tensor) *tensor.Tensor
+
+// Forward calls f.
+func (f Func) Forward(x *tensor.Tensor) *tensor.Tensor { return f(x) }
+
+// Named is a tensor with its PyTorch-style dotted name (fc1.weight).
+type Named struct {
+	Name   string
+	Tensor *tensor.Tensor
+}
+
+// entry is one named child of a module: a tensor or a sub-module.
+type entry struct {
+	name   string
+	tensor *tensor.Tensor
+	module any
+}
+
+// children lists the tensors and sub-modules of m in field order. Exported
+// fields are walked: *tensor.Tensor fields are parameters (nil ones are
+// skipped); structs with a Forward method (by pointer, by value or in an
+// interface) are sub-modules; slices and arrays of either are numbered 0, 1, … The field
+// name becomes the key with its leading capitals lower-cased (FC1 → fc1,
+// Weight → weight, HiddenLayer → hiddenLayer). A tag `nn:"name"` renames a
+// field, `nn:"-"` skips it, and `nn:",inline"` lists a slice's elements
+// without the field's own name (as Sequential does: 0.weight).
+func children(m any) []entry {
+	v := reflect.ValueOf(m)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []entry
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, inline, skip := fieldName(f)
+		if skip {
+			continue
+		}
+		out = append(out, valueEntries(name, inline, v.Field(i))...)
+	}
+	return out
+}
+
+func fieldName(f reflect.StructField) (name string, inline, skip bool) {
+	tag := f.Tag.Get("nn")
+	if tag == "-" {
+		return "", false, true
+	}
+	parts := strings.Split(tag, ",")
+	name = parts[0]
+	for _, p := range parts[1:] {
+		inline = inline || p == "inline"
+	}
+	if name == "" {
+		name = lowerName(f.Name)
+	}
+	return name, inline, false
+}
+
+// lowerName lower-cases a Go field name's leading capitals: an all-capital
+// name (with digits) entirely, else only its first letter.
+func lowerName(s string) string {
+	if strings.ToUpper(s) == s {
+		return strings.ToLower(s)
+	}
+	r := []rune(s)
+	r[0] = unicode.ToLower(r[0])
+	return string(r)
+}
+
+var tensorType = reflect.TypeOf((*tensor.Tensor)(nil))
+
+func valueEntries(name string, inline bool, v reflect.Value) []entry {
+	if v.Type() == tensorType {
+		if v.IsNil() {
+			return nil
+		}
+		return []entry{{name: name, tensor: v.Interface().(*tensor.Tensor)}}
+	}
+	switch v.Kind() {
+	case reflect.Slice, reflect.Array:
+		var out []entry
+		for j := 0; j < v.Len(); j++ {
+			key := itoa(j)
+			if !inline {
+				key = name + "." + key
+			}
+			out = append(out, valueEntries(key, false, v.Index(j))...)
+		}
+		return out
+	case reflect.Interface, reflect.Pointer:
+		if v.IsNil() {
+			return nil
+		}
+		if isStruct(v) && hasForward(v) {
+			return []entry{{name: name, module: v.Interface()}}
+		}
+	case reflect.Struct:
+		if v.CanInterface() && hasForward(v) {
+			return []entry{{name: name, module: v.Interface()}}
+		}
+	case reflect.Func:
+		if !v.IsNil() && v.Type().Implements(reflect.TypeOf((*Module)(nil)).Elem()) {
+			return []entry{{name: name, module: v.Interface()}}
+		}
+	}
+	return nil
+}
+
+func isStruct(v reflect.Value) bool {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return false
+		}
+		v = v.Elem()
+	}
+	return v.Kind() == reflect.Struct || v.Kind() == reflect.Func
+}
+
+// hasForward reports whether v (or a pointer to it) has a method named
+// Forward, whatever its signature: that is what makes a struct a module
+// (an LSTM's Forward takes and returns more than one tensor).
+func hasForward(v reflect.Value) bool {
+	for v.Kind() == reflect.Interface {
+		v = v.Elem()
+	}
+	if _, ok := v.Type().MethodByName("Forward"); ok {
+		return true
+	}
+	_, ok := reflect.PointerTo(v.Type()).MethodByName("Forward")
+	return ok
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+// walk calls fn for every tensor under m with its full dotted name, and mod
+// for every module (m itself first, with name "").
+func walk(prefix string, m any, fn func(name string, t *tensor.Tensor), mod func(name string, m any)) {
+	if mod != nil {
+		mod(prefix, m)
+	}
+	for _, e := range children(m) {
+		name := e.name
+		if prefix != "" {
+			name = prefix + "." + name
+		}
+		if e.tensor != nil {
+			if fn != nil {
+				fn(name, e.tensor)
+			}
+			continue
+		}
+		walk(name, e.module, fn, mod)
+	}
+}
+
+// NamedParameters returns every tensor of m — trainable or frozen — with
+// its PyTorch-style name, in field order (the keys of a state dict).
+func NamedParameters(m any) []Named {
+	var out []Named
+	seen := map[*tensor.Tensor]bool{}
+	walk("", m, func(name string, t *tensor.Tensor) {
+		if !seen[t] { // a tensor shared by two fields is listed once
+			seen[t] = true
+			out = append(out, Named{Name: name, Tensor: t})
+		}
+	}, nil)
+	return out
+}
+
+// Parameters returns the trainable tensors of m (those that require grad),
+// in field order: what an optimizer updates.
+func Parameters(m any) []*tensor.Tensor {
+	var out []*tensor.Tensor
+	for _, p := range NamedParameters(m) {
+		if p.Tensor.RequiresGrad() {
+			out = append(out, p.Tensor)
+		}
+	}
+	return out
+}
+
+// NumParameters returns the number of elements in all of m's tensors and
+// in its trainable ones.
+func NumParameters(m any) (total, trainable int) {
+	for _, p := range NamedParameters(m) {
+		total += p.Tensor.Numel()
+		if p.Tensor.RequiresGrad() {
+			trainable += p.Tensor.Numel()
+		}
+	}
+	return total, trainable
+}
+
+// ZeroGrad clears the gradients of all of m's tensors.
+func ZeroGrad(m any) {
+	for _, p := range NamedParameters(m) {
+		p.Tensor.ZeroGrad()
+	}
+}
+
+// Trainer is implemented by modules that behave differently in training and
+// evaluation (Dropout, batch normalisation).
+type Trainer interface{ SetTraining(on bool) }
+
+// Train puts m and every module inside it in training mode, like PyTorch's
+// model.train().
+func Train(m any) { setTraining(m, true) }
+
+// Eval puts m and every module inside it in evaluation mode, like PyTorch's
+// model.eval(). It does not turn off gradient recording: use tensor.NoGrad.
+func Eval(m any) { setTraining(m, false) }
+
+func setTraining(m any, on bool) {
+	walk("", m, nil, func(_ string, sub any) {
+		if t, ok := sub.(Trainer); ok {
+			t.SetTraining(on)
+		}
+	})
+}
+
+// StateDict returns m's tensors by name, sharing storage with the model.
+func StateDict(m any) map[string]*tensor.Tensor {
+	out := map[string]*tensor.Tensor{}
+	for _, p := range NamedParameters(m) {
+		out[p.Name] = p.Tensor
+	}
+	return out
+}
+
+// Save writes m's state dict to path in the safetensors format, with the
+// PyTorch parameter names as keys, atomically (a failed save leaves an
+// existing file intact).
+func Save(m any, path string) error { return SaveTensors(path, StateDict(m), nil) }
+
+// Load reads a safetensors file written by Save or by PyTorch's safetensors
+// and copies it into m's tensors in place. Every name and shape is checked
+// first; all mismatches are reported in one error and nothing is loaded.
+func Load(m any, path string) error {
+	src, _, err := LoadTensors(path)
+	if err != nil {
+		return err
+	}
+	return LoadInto(StateDict(m), src)
+}
