@@ -89,3 +89,7 @@ func (o *Adam) Step() {
 		p.SubInPlace(m.Div(denom).MulScalar(f32(g.LR / bc1)))
 	})
 }
+
+// SetMomentum sets β₁, the decay of the first-moment average, as PyTorch's
+// OneCycleLR does for Adam when it cycles momentum.
+func (o *Adam) SetMomentum(beta1 float64) { o.cfg.Beta1 = beta1 }

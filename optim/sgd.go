@@ -72,3 +72,12 @@ func (o *SGD) Step() {
 		p.SubInPlace(d.MulScalar(f32(g.LR)))
 	})
 }
+
+// SetMomentum sets the momentum μ (for schedules that cycle it, such as
+// sched.OneCycleLR). It has effect only if the optimizer was built with
+// momentum, since a momentum-free SGD keeps no buffer.
+func (o *SGD) SetMomentum(m float64) {
+	if o.cfg.Momentum != 0 {
+		o.cfg.Momentum = m
+	}
+}
