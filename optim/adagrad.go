@@ -2,23 +2,27 @@ package optim
 
 import "github.com/nervelab/nerve/tensor"
 
-// AdagradConfig holds Adagrad's hyperparameters; the zero value is
-// PyTorch's default (LR 1e-2, Eps 1e-10, no decay, accumulator 0).
+// AdagradConfig holds Adagrad's hyperparameters. The zero value is
+// PyTorch's default; a field's zero means its default, optim.Zero means 0.
 type AdagradConfig struct {
 	LR                      float64 // default 1e-2
-	LRDecay                 float64
-	WeightDecay             float64
-	InitialAccumulatorValue float64
-	Eps                     float64 // default 1e-10
-	Maximize                bool
+	LRDecay                 float64 // default 0
+	WeightDecay             float64 // λ, L2 penalty added to the gradient, default 0
+	InitialAccumulatorValue float64 // s₀, default 0
+	Eps                     float64 // ε, default 1e-10
+	Maximize                bool    // ascend the objective instead
 }
 
-// Adagrad is Duchi et al.'s adaptive gradient method, as torch.optim.Adagrad:
+// Adagrad is Duchi et al.'s adaptive gradient method, as
+// torch.optim.Adagrad. For each parameter θ with gradient ∇, at its t-th
+// update:
 //
-//	g ← ±∇ + λ·θ
+//	g ← ±∇ + λ·θ                               (− when Maximize)
 //	η ← lr / (1 + (t − 1)·LRDecay)
-//	s ← s + g²                       (s starts at InitialAccumulatorValue)
+//	s ← s + g²                                 (s starts at s₀)
 //	θ ← θ − η · g / (√s + ε)
+//
+// Buffer: "sum" (s).
 type Adagrad struct {
 	base
 	cfg AdagradConfig
@@ -30,11 +34,11 @@ func NewAdagrad(params []*tensor.Tensor, cfg AdagradConfig) *Adagrad {
 }
 
 // NewAdagradGroups returns Adagrad over groups; a group's zero LR or
-// WeightDecay falls back to cfg's.
+// WeightDecay takes cfg's value (see Group).
 func NewAdagradGroups(groups []Group, cfg AdagradConfig) *Adagrad {
-	cfg.LR = or(cfg.LR, 1e-2)
-	cfg.Eps = or(cfg.Eps, 1e-10)
-	return &Adagrad{base: newBase(groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
+	cfg.LR = orDefault(cfg.LR, 1e-2)
+	cfg.Eps = orDefault(cfg.Eps, 1e-10)
+	return &Adagrad{base: newBase("Adagrad", groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
 }
 
 // Step applies one Adagrad update.

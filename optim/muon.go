@@ -8,63 +8,72 @@ import (
 
 // MuonConfig holds Muon's hyperparameters. The zero value is the default of
 // the reference implementation, Keller Jordan's SingleDeviceMuonWithAuxAdam
-// (github.com/KellerJordan/Muon, muon.py): LR 0.02, Momentum 0.95, Nesterov,
-// 5 Newton–Schulz steps, no weight decay; and for parameters with fewer than
-// two dimensions an Adam rule with AdamLR 3e-4, betas 0.9 and 0.95, AdamEps
-// 1e-10, no weight decay.
+// (github.com/KellerJordan/Muon, muon.py); a field's zero means its
+// default, optim.Zero means 0.
 type MuonConfig struct {
 	LR          float64 // default 0.02
 	Momentum    float64 // β, default 0.95
-	NoNesterov  bool    // use the momentum buffer itself, not lerp(g, m, β)
-	WeightDecay float64 // decoupled
-	NSSteps     int     // default 5
+	NoNesterov  bool    // orthogonalize m itself instead of the Nesterov mix
+	WeightDecay float64 // λ, decoupled, default 0
+	NSSteps     int     // Newton–Schulz iterations, default 5
 
-	AdamLR          float64 // default 3e-4
-	AdamBeta1       float64 // default 0.9
-	AdamBeta2       float64 // default 0.95
-	AdamEps         float64 // default 1e-10
-	AdamWeightDecay float64 // decoupled
+	// Aux configures the AdamW that updates the parameters with fewer than
+	// two dimensions (biases, gains). Its zero fields take the reference's
+	// defaults for that group, not NewAdamW's: LR 3e-4, Beta1 0.9,
+	// Beta2 0.95, Eps 1e-10, WeightDecay 0.
+	Aux AdamWConfig
 }
 
-// Muon is MomentUm Orthogonalized by Newton–Schulz, after Keller Jordan's
-// muon.py (github.com/KellerJordan/Muon). For a parameter W with two or
-// more dimensions (flattened to rows × cols, first dimension by the rest):
+// Muon is MomentUm Orthogonalized by Newton–Schulz, following Keller
+// Jordan's reference muon.py (github.com/KellerJordan/Muon, its
+// SingleDeviceMuonWithAuxAdam). A parameter W with two or more dimensions
+// is viewed as a matrix of rows = W's first dimension by cols = the product
+// of the others; with its gradient g:
 //
-//	m ← β·m + (1 − β)·g
-//	u ← g + β·(m − g) if Nesterov, else m
+//	m ← lerp(m, g, 1 − β) = m + (1 − β)·(g − m)
+//	u ← lerp(g, m, β) if Nesterov (the default), else m
 //	X ← u / (‖u‖_F + 1e-7), transposed if rows > cols
-//	repeat NSSteps times:  A ← X·Xᵀ;  B ← b·A + c·A·A;  X ← a·X + B·X
-//	                       (a, b, c) = (3.4445, −4.7750, 2.0315)
+//	5 times (NSSteps):  A ← X·Xᵀ;  B ← b·A + c·A·A;  X ← a·X + B·X
+//	                    with (a, b, c) = (3.4445, −4.7750, 2.0315)
 //	u ← X (transposed back) · max(1, rows/cols)^½
 //	W ← W·(1 − lr·λ) − lr·u
 //
-// Vectors and scalars get the reference's adam_update instead:
+// The quintic iteration pushes u's singular values to roughly 0.5–1.5 (not
+// exactly 1, by design of the coefficients), an approximate
+// orthogonalization. The other parameters get AdamW (with
+// Aux's hyperparameters), which is the reference's adam_update with
+// decoupled weight decay up to rounding.
 //
-//	m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²
-//	θ ← θ·(1 − lr·λ) − lr · (m/(1 − β₁ᵗ)) / (√(v/(1 − β₂ᵗ)) + ε)
+// Buffers: "momentum_buffer" (m) for matrices; "exp_avg" and "exp_avg_sq"
+// for the AdamW parameters.
 //
-// The reference runs Newton–Schulz in bfloat16; this runs it in float32.
-// The reference scales by the last two dimensions of the unflattened
-// gradient; this uses the flattened rows and cols (the same for matrices).
+// Differences from the reference: it runs Newton–Schulz in bfloat16, this
+// in float32. It flattens only 4-D parameters (conv filters) and takes the
+// scale from the last two dimensions of the unflattened gradient (and runs
+// 3-D parameters as a batch of matrices); this flattens every parameter
+// of two or more dimensions to rows × cols as above and scales by those
+// (the same for matrices). It steps parameters without a gradient as if
+// the gradient were zero, and overwrites the gradient with the Nesterov
+// mix; this skips them, as torch.optim does, and leaves gradients alone.
 type Muon struct {
 	base
 	cfg MuonConfig
+	aux AdamConfig // resolved Aux, for Groups()[1]
 }
 
-// NewMuon returns Muon over params. It splits them by rank into two groups:
-// Groups()[0] holds the parameters with two or more dimensions (Muon rule,
-// LR and WeightDecay), Groups()[1] the others (Adam rule, AdamLR and
-// AdamWeightDecay). State indices count parameters in that group order.
+// NewMuon returns Muon over params, split by rank into two groups:
+// Groups()[0] holds the parameters with two or more dimensions (Muon, with
+// LR and WeightDecay), Groups()[1] the others (AdamW, with Aux.LR and
+// Aux.WeightDecay). State indices count parameters in that group order.
 func NewMuon(params []*tensor.Tensor, cfg MuonConfig) *Muon {
-	cfg.LR = or(cfg.LR, 0.02)
-	cfg.Momentum = or(cfg.Momentum, 0.95)
+	cfg.LR = orDefault(cfg.LR, 0.02)
+	cfg.Momentum = orDefault(cfg.Momentum, 0.95)
 	if cfg.NSSteps == 0 {
 		cfg.NSSteps = 5
 	}
-	cfg.AdamLR = or(cfg.AdamLR, 3e-4)
-	cfg.AdamBeta1 = or(cfg.AdamBeta1, 0.9)
-	cfg.AdamBeta2 = or(cfg.AdamBeta2, 0.95)
-	cfg.AdamEps = or(cfg.AdamEps, 1e-10)
+	a := cfg.Aux
+	aux := AdamConfig{LR: orDefault(a.LR, 3e-4), Beta1: orDefault(a.Beta1, 0.9), Beta2: orDefault(a.Beta2, 0.95),
+		Eps: orDefault(a.Eps, 1e-10), WeightDecay: orDefault(a.WeightDecay, 0), AMSGrad: a.AMSGrad, Maximize: a.Maximize}
 	var mats, vecs []*tensor.Tensor
 	for _, p := range params {
 		if p.Dim() >= 2 {
@@ -73,14 +82,14 @@ func NewMuon(params []*tensor.Tensor, cfg MuonConfig) *Muon {
 			vecs = append(vecs, p)
 		}
 	}
-	o := &Muon{base: newBase([]Group{{Params: mats}, {Params: vecs}}, 0, 0), cfg: cfg}
-	o.groups[0].LR, o.groups[0].WeightDecay = cfg.LR, cfg.WeightDecay
-	o.groups[1].LR, o.groups[1].WeightDecay = cfg.AdamLR, cfg.AdamWeightDecay
-	return o
+	groups := []Group{{Params: mats, LR: cfg.LR, WeightDecay: cfg.WeightDecay},
+		{Params: vecs, LR: aux.LR, WeightDecay: aux.WeightDecay}}
+	return &Muon{base: newBase("Muon", groups, 0, 0), cfg: cfg, aux: aux}
 }
 
-// SetLR sets the Muon group's learning rate to lr and scales the Adam
-// group's by the same factor, keeping their ratio.
+// SetLR sets the Muon group's learning rate to lr and scales the AdamW
+// group's by the same factor, keeping their ratio (a schedule from
+// package sched scales each group from its own rate anyway).
 func (o *Muon) SetLR(lr float64) {
 	if old := o.groups[0].LR; old != 0 {
 		o.groups[1].LR *= lr / old
@@ -88,31 +97,30 @@ func (o *Muon) SetLR(lr float64) {
 	o.groups[0].LR = lr
 }
 
-// Step applies one Muon update.
+// Step applies one Muon update to the matrices and one AdamW update to the
+// other parameters.
 func (o *Muon) Step() {
 	o.each(func(g *Group, i int, p, d *tensor.Tensor) {
+		if g == o.groups[1] {
+			adamStep(&o.base, o.aux, true, g, i, p, d)
+			return
+		}
 		o.steps[i]++
-		var u *tensor.Tensor
-		if p.Dim() >= 2 {
-			u = o.muonUpdate(i, p, d)
-		} else {
-			u = o.adamUpdate(i, p, d)
-		}
-		if g.WeightDecay != 0 {
-			p.MulScalarInPlace(f32(1 - g.LR*g.WeightDecay))
-		}
+		u := o.orthogonalized(i, p, d)
+		p.MulScalarInPlace(f32(1 - g.LR*g.WeightDecay))
 		p.SubInPlace(u.MulScalar(f32(g.LR)))
 	})
 }
 
-func (o *Muon) muonUpdate(i int, p, d *tensor.Tensor) *tensor.Tensor {
-	beta := o.cfg.Momentum
+// orthogonalized updates parameter i's momentum with gradient d and
+// returns the scaled Newton–Schulz update, shaped like p.
+func (o *Muon) orthogonalized(i int, p, d *tensor.Tensor) *tensor.Tensor {
+	beta := f32(o.cfg.Momentum)
 	m := o.buf(i, "momentum_buffer", p, 0)
-	m.MulScalarInPlace(f32(beta))
-	m.AddInPlace(d.MulScalar(f32(1 - beta)))
+	m.CopyFrom(lerp(m, d, f32(1-o.cfg.Momentum)))
 	u := m
 	if !o.cfg.NoNesterov {
-		u = d.Add(m.Sub(d).MulScalar(f32(beta)))
+		u = lerp(d, m, beta)
 	}
 	rows := p.Size(0)
 	cols := p.Numel() / rows
@@ -121,8 +129,18 @@ func (o *Muon) muonUpdate(i int, p, d *tensor.Tensor) *tensor.Tensor {
 	return x.Reshape(p.Shape()...)
 }
 
+// lerp returns a + w·(b − a), evaluated from the nearer end as torch.lerp
+// does: b − (1 − w)·(b − a) when w ≥ ½.
+func lerp(a, b *tensor.Tensor, w float32) *tensor.Tensor {
+	if w < 0.5 {
+		return a.Add(b.Sub(a).MulScalar(w))
+	}
+	return b.Sub(b.Sub(a).MulScalar(1 - w))
+}
+
 // newtonSchulz approximately orthogonalizes the matrix g with Keller
-// Jordan's quintic Newton–Schulz iteration.
+// Jordan's quintic Newton–Schulz iteration (zeropower_via_newtonschulz5),
+// in float32.
 func newtonSchulz(g *tensor.Tensor, steps int) *tensor.Tensor {
 	const a, b, c = 3.4445, -4.7750, 2.0315
 	x := g
@@ -133,25 +151,11 @@ func newtonSchulz(g *tensor.Tensor, steps int) *tensor.Tensor {
 	x = x.Div(x.Square().Sum().Sqrt().AddScalar(1e-7))
 	for range steps {
 		A := x.MatMul(x.T())
-		B := A.MulScalar(b).Add(A.MatMul(A).MulScalar(c))
+		B := A.MulScalar(b).Add(A.MulScalar(c).MatMul(A))
 		x = x.MulScalar(a).Add(B.MatMul(x))
 	}
 	if tr {
 		x = x.T()
 	}
 	return x
-}
-
-func (o *Muon) adamUpdate(i int, p, d *tensor.Tensor) *tensor.Tensor {
-	c := o.cfg
-	m := o.buf(i, "exp_avg", p, 0)
-	v := o.buf(i, "exp_avg_sq", p, 0)
-	t := float64(o.steps[i])
-	m.MulScalarInPlace(f32(c.AdamBeta1))
-	m.AddInPlace(d.MulScalar(f32(1 - c.AdamBeta1)))
-	v.MulScalarInPlace(f32(c.AdamBeta2))
-	v.AddInPlace(d.Mul(d).MulScalar(f32(1 - c.AdamBeta2)))
-	mc := m.DivScalar(f32(1 - math.Pow(c.AdamBeta1, t)))
-	vc := v.DivScalar(f32(1 - math.Pow(c.AdamBeta2, t)))
-	return mc.Div(vc.Sqrt().AddScalar(f32(c.AdamEps)))
 }

@@ -1,9 +1,7 @@
 package optim
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
+	"math"
 
 	"github.com/nervelab/nerve/tensor"
 )
@@ -19,63 +17,68 @@ type Optimizer interface {
 	LR() float64
 	// SetLR sets every group's learning rate.
 	SetLR(lr float64)
-	// Groups returns the parameter groups; schedulers may edit their LR.
+	// Groups returns the parameter groups; schedulers may edit their LR
+	// and WeightDecay.
 	Groups() []*Group
 	// State returns a snapshot of the optimizer's buffers, step counts and
-	// group hyperparameters.
+	// hyperparameters.
 	State() (*State, error)
-	// LoadState restores a snapshot taken by State from an optimizer built
-	// the same way (same parameter shapes and order).
+	// LoadState restores a snapshot taken by State from an optimizer of the
+	// same kind built the same way (same parameter shapes and order).
 	LoadState(*State) error
 }
 
+// Zero is an explicit zero for a config or Group field whose zero value
+// stands for a non-zero default. AdamConfig{Beta1: optim.Zero} sets β₁ to 0
+// where Beta1: 0 means PyTorch's 0.9; Group{WeightDecay: optim.Zero} turns
+// weight decay off for a group whose optimizer config sets it. Zero is
+// negative zero, so it is 0 wherever it is used as a number.
+var Zero = math.Copysign(0, -1)
+
+// orDefault resolves a config field: a plain 0 means def, Zero means 0.
+func orDefault(x, def float64) float64 {
+	if x != 0 {
+		return x
+	}
+	if math.Signbit(x) {
+		return 0
+	}
+	return def
+}
+
 // Group is a set of parameters sharing a learning rate and weight decay, as
-// in PyTorch's param_groups. In the *Groups constructors a zero LR or
-// WeightDecay falls back to the config's value, so a group cannot turn off
-// weight decay that the config sets; use a config with WeightDecay 0 and set
-// it per group instead.
+// in PyTorch's param_groups. In the New*Groups constructors a zero LR or
+// WeightDecay takes the config's value and Zero sets 0:
+//
+//	optim.NewAdamWGroups([]optim.Group{
+//		{Params: weights},                         // config's lr and decay
+//		{Params: biases, WeightDecay: optim.Zero}, // no decay
+//	}, optim.AdamWConfig{LR: 1e-3})
+//
+// After construction the fields hold the values in use.
 type Group struct {
 	Params      []*tensor.Tensor
 	LR          float64
 	WeightDecay float64
 }
 
-// State is a snapshot of an optimizer. Buffers are keyed by
-// "<param index>.<name>" (e.g. "0.exp_avg"), where the index counts
-// parameters across groups in order, as PyTorch's state_dict does. Steps
-// maps a parameter index to its update count. Groups and Steps are
-// JSON-encodable; Buffers are tensors, to be saved as tensors (for example
-// in safetensors).
-type State struct {
-	Groups  []GroupState              `json:"groups"`
-	Steps   map[int]int               `json:"steps"`
-	Buffers map[string]*tensor.Tensor `json:"-"`
-}
-
-// GroupState is one group's hyperparameters in a State.
-type GroupState struct {
-	LR          float64 `json:"lr"`
-	WeightDecay float64 `json:"weight_decay"`
-}
-
 // base holds what every optimizer shares: groups and per-parameter state.
 type base struct {
-	groups []*Group
-	bufs   []map[string]*tensor.Tensor // by flat parameter index
-	steps  []int
+	kind     string // the optimizer's name, checked by LoadState
+	groups   []*Group
+	bufs     []map[string]*tensor.Tensor // by flat parameter index
+	steps    []int
+	momentum *float64 // the hyperparameter SetMomentum changes, or nil
 }
 
-func newBase(groups []Group, lr, wd float64) base {
-	var b base
+func newBase(kind string, groups []Group, lr, wd float64) base {
+	b := base{kind: kind}
+	lr, wd = orDefault(lr, 0), orDefault(wd, 0) // Zero in a config is 0
 	n := 0
 	for _, g := range groups {
 		g.Params = append([]*tensor.Tensor(nil), g.Params...)
-		if g.LR == 0 {
-			g.LR = lr
-		}
-		if g.WeightDecay == 0 {
-			g.WeightDecay = wd
-		}
+		g.LR = orDefault(g.LR, lr)
+		g.WeightDecay = orDefault(g.WeightDecay, wd)
 		b.groups = append(b.groups, &g)
 		n += len(g.Params)
 	}
@@ -115,6 +118,7 @@ func (b *base) buf(i int, name string, p *tensor.Tensor, v float32) *tensor.Tens
 	return t
 }
 
+// ZeroGrad clears every parameter's gradient.
 func (b *base) ZeroGrad() {
 	for _, g := range b.groups {
 		for _, p := range g.Params {
@@ -123,85 +127,17 @@ func (b *base) ZeroGrad() {
 	}
 }
 
+// LR returns the first group's learning rate.
 func (b *base) LR() float64 { return b.groups[0].LR }
 
+// SetLR sets every group's learning rate.
 func (b *base) SetLR(lr float64) {
 	for _, g := range b.groups {
 		g.LR = lr
 	}
 }
 
+// Groups returns the parameter groups.
 func (b *base) Groups() []*Group { return b.groups }
-
-func (b *base) State() (*State, error) {
-	s := &State{Steps: map[int]int{}, Buffers: map[string]*tensor.Tensor{}}
-	for _, g := range b.groups {
-		s.Groups = append(s.Groups, GroupState{LR: g.LR, WeightDecay: g.WeightDecay})
-	}
-	for i, m := range b.bufs {
-		if b.steps[i] != 0 {
-			s.Steps[i] = b.steps[i]
-		}
-		for name, t := range m {
-			s.Buffers[strconv.Itoa(i)+"."+name] = t.Clone()
-		}
-	}
-	return s, nil
-}
-
-func (b *base) LoadState(s *State) error {
-	if len(s.Groups) != len(b.groups) {
-		return fmt.Errorf("optim: LoadState: state has %d groups, optimizer %d", len(s.Groups), len(b.groups))
-	}
-	bufs := make([]map[string]*tensor.Tensor, len(b.bufs))
-	for i := range bufs {
-		bufs[i] = map[string]*tensor.Tensor{}
-	}
-	for key, t := range s.Buffers {
-		idx, name, ok := strings.Cut(key, ".")
-		i, err := strconv.Atoi(idx)
-		if !ok || err != nil || i < 0 || i >= len(bufs) {
-			return fmt.Errorf("optim: LoadState: bad buffer key %q", key)
-		}
-		if p := b.param(i); !sameShape(p.Shape(), t.Shape()) {
-			return fmt.Errorf("optim: LoadState: buffer %q has shape %v, parameter %v", key, t.Shape(), p.Shape())
-		}
-		bufs[i][name] = t.Clone()
-	}
-	steps := make([]int, len(b.steps))
-	for i, n := range s.Steps {
-		if i < 0 || i >= len(steps) {
-			return fmt.Errorf("optim: LoadState: step for parameter %d of %d", i, len(steps))
-		}
-		steps[i] = n
-	}
-	for k, g := range s.Groups {
-		b.groups[k].LR, b.groups[k].WeightDecay = g.LR, g.WeightDecay
-	}
-	b.bufs, b.steps = bufs, steps
-	return nil
-}
-
-func (b *base) param(i int) *tensor.Tensor {
-	for _, g := range b.groups {
-		if i < len(g.Params) {
-			return g.Params[i]
-		}
-		i -= len(g.Params)
-	}
-	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 func f32(x float64) float32 { return float32(x) }

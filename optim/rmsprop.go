@@ -2,27 +2,30 @@ package optim
 
 import "github.com/nervelab/nerve/tensor"
 
-// RMSpropConfig holds RMSprop's hyperparameters; the zero value is
-// PyTorch's default (LR 1e-2, Alpha 0.99, Eps 1e-8, no momentum, not
-// centered).
+// RMSpropConfig holds RMSprop's hyperparameters. The zero value is
+// PyTorch's default; a field's zero means its default, optim.Zero means 0.
 type RMSpropConfig struct {
 	LR          float64 // default 1e-2
-	Alpha       float64 // default 0.99
-	Eps         float64 // default 1e-8
-	WeightDecay float64
-	Momentum    float64
+	Alpha       float64 // α, default 0.99
+	Eps         float64 // ε, default 1e-8
+	WeightDecay float64 // λ, L2 penalty added to the gradient, default 0
+	Momentum    float64 // μ, default 0
 	Centered    bool
-	Maximize    bool
+	Maximize    bool // ascend the objective instead
 }
 
-// RMSprop is Hinton's RMSprop, as torch.optim.RMSprop:
+// RMSprop is Hinton's RMSprop, as torch.optim.RMSprop. For each parameter
+// θ with gradient ∇:
 //
-//	g ← ±∇ + λ·θ
+//	g ← ±∇ + λ·θ                               (− when Maximize)
 //	v ← α·v + (1 − α)·g²
-//	ḡ ← α·ḡ + (1 − α)·g;  v̂ ← v − ḡ²   if Centered, else v̂ ← v
+//	ḡ ← α·ḡ + (1 − α)·g;  v̂ ← v − ḡ²           if Centered, else v̂ ← v
 //	d ← g / (√v̂ + ε)
-//	b ← μ·b + d;  θ ← θ − lr·b         if μ = Momentum > 0
-//	θ ← θ − lr·d                       otherwise
+//	b ← μ·b + d;  θ ← θ − lr·b                 if μ > 0
+//	θ ← θ − lr·d                               otherwise
+//
+// Buffers: "square_avg" (v), "grad_avg" (ḡ, Centered), "momentum_buffer"
+// (b, μ > 0).
 type RMSprop struct {
 	base
 	cfg RMSpropConfig
@@ -34,12 +37,14 @@ func NewRMSprop(params []*tensor.Tensor, cfg RMSpropConfig) *RMSprop {
 }
 
 // NewRMSpropGroups returns RMSprop over groups; a group's zero LR or
-// WeightDecay falls back to cfg's.
+// WeightDecay takes cfg's value (see Group).
 func NewRMSpropGroups(groups []Group, cfg RMSpropConfig) *RMSprop {
-	cfg.LR = or(cfg.LR, 1e-2)
-	cfg.Alpha = or(cfg.Alpha, 0.99)
-	cfg.Eps = or(cfg.Eps, 1e-8)
-	return &RMSprop{base: newBase(groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
+	cfg.LR = orDefault(cfg.LR, 1e-2)
+	cfg.Alpha = orDefault(cfg.Alpha, 0.99)
+	cfg.Eps = orDefault(cfg.Eps, 1e-8)
+	o := &RMSprop{base: newBase("RMSprop", groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
+	o.momentum = &o.cfg.Momentum
+	return o
 }
 
 // Step applies one RMSprop update.
@@ -73,3 +78,7 @@ func (o *RMSprop) Step() {
 		p.SubInPlace(step.MulScalar(f32(g.LR)))
 	})
 }
+
+// SetMomentum sets μ, as sched.OneCycleLR does when it cycles momentum.
+// Like PyTorch, this turns momentum on for an RMSprop built without it.
+func (o *RMSprop) SetMomentum(m float64) { o.cfg.Momentum = m }

@@ -2,45 +2,48 @@ package optim
 
 import "github.com/nervelab/nerve/tensor"
 
-// SGDConfig holds SGD's hyperparameters; the zero value is PyTorch's
-// default except LR, which PyTorch 1.13 requires: a zero LR means 0.001.
+// SGDConfig holds SGD's hyperparameters. The zero value is PyTorch's
+// default, except that PyTorch 1.13 requires an lr: a zero LR means 1e-3
+// (PyTorch 2's default); optim.Zero means 0.
 type SGDConfig struct {
-	LR          float64 // default 0.001
-	Momentum    float64
-	Dampening   float64
-	WeightDecay float64
+	LR          float64 // default 1e-3
+	Momentum    float64 // μ, default 0
+	Dampening   float64 // τ, default 0
+	WeightDecay float64 // λ, L2 penalty added to the gradient, default 0
 	Nesterov    bool
-	Maximize    bool
+	Maximize    bool // ascend the objective instead
 }
 
-// SGD is stochastic gradient descent with optional momentum, as PyTorch's
-// torch.optim.SGD:
+// SGD is stochastic gradient descent with optional momentum, as
+// torch.optim.SGD. For each parameter θ with gradient ∇:
 //
-//	g ← ±∇ + λ·θ                      (− when Maximize, λ = WeightDecay)
-//	b ← g (first step), else μ·b + (1 − τ)·g   (μ = Momentum, τ = Dampening)
-//	g ← g + μ·b if Nesterov, else b    (when μ ≠ 0)
+//	g ← ±∇ + λ·θ                               (− when Maximize)
+//	b ← g on the first step, else μ·b + (1 − τ)·g
+//	g ← g + μ·b if Nesterov, else b            (when μ ≠ 0)
 //	θ ← θ − lr·g
+//
+// Buffer: "momentum_buffer" (b), once μ ≠ 0.
 type SGD struct {
 	base
 	cfg SGDConfig
 }
 
 // NewSGD returns SGD over params. It panics if Nesterov is set with zero
-// momentum or nonzero dampening, as PyTorch does.
+// momentum or non-zero dampening, as PyTorch raises.
 func NewSGD(params []*tensor.Tensor, cfg SGDConfig) *SGD {
 	return NewSGDGroups(oneGroup(params), cfg)
 }
 
 // NewSGDGroups returns SGD over groups; a group's zero LR or WeightDecay
-// falls back to cfg's.
+// takes cfg's value (see Group). It panics as NewSGD does.
 func NewSGDGroups(groups []Group, cfg SGDConfig) *SGD {
-	if cfg.LR == 0 {
-		cfg.LR = 1e-3
-	}
+	cfg.LR = orDefault(cfg.LR, 1e-3)
 	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
 		panic("optim: NewSGD: Nesterov momentum requires a momentum and zero dampening")
 	}
-	return &SGD{base: newBase(groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
+	o := &SGD{base: newBase("SGD", groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
+	o.momentum = &o.cfg.Momentum
+	return o
 }
 
 // Step applies one SGD update.
@@ -73,11 +76,6 @@ func (o *SGD) Step() {
 	})
 }
 
-// SetMomentum sets the momentum μ (for schedules that cycle it, such as
-// sched.OneCycleLR). It has effect only if the optimizer was built with
-// momentum, since a momentum-free SGD keeps no buffer.
-func (o *SGD) SetMomentum(m float64) {
-	if o.cfg.Momentum != 0 {
-		o.cfg.Momentum = m
-	}
-}
+// SetMomentum sets μ, as sched.OneCycleLR does when it cycles momentum.
+// Like PyTorch, this turns momentum on for an SGD built without it.
+func (o *SGD) SetMomentum(m float64) { o.cfg.Momentum = m }
