@@ -1,121 +1,130 @@
-// Package sched changes an optimizer's learning rate over training, as
-// torch.optim.lr_scheduler does.
-//
-// # Use
-//
-//	opt := optim.NewSGD(params, optim.SGDConfig{LR: 0.1})
-//	s := sched.NewStepLR(opt, sched.StepConfig{StepSize: 30})
-//	for epoch := 0; epoch < 100; epoch++ {
-//		train(…)  // uses opt.LR()
-//		s.Step()  // once per epoch
-//	}
-//
-// As in PyTorch, constructing a scheduler applies the value for epoch 0, and
-// the schedules are computed step by step from the optimizer's current rate
-// (PyTorch's chainable form), so values match PyTorch's to rounding.
-// OneCycleLR steps per batch: PerBatch reports which. ReduceLROnPlateau
-// steps with a metric (StepMetric).
-//
-// # Defaults
-//
-// Config structs' zero values are PyTorch's defaults where zero is not a
-// meaningful value (gamma 0.1, factor 0.1, patience 10, …); each field says
-// so.
 package sched
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/nervelab/nerve/optim"
 )
 
-// Optimizer is what a schedule drives: the optim optimizers satisfy it.
-type Optimizer interface {
-	LR() float64
-	SetLR(lr float64)
-}
+// Optimizer is what a schedule drives: its parameter groups' learning
+// rates. Every optimizer of package optim satisfies it.
+type Optimizer interface{ Groups() []*optim.Group }
 
 // MomentumSetter is implemented by optimizers whose momentum (or Adam's
-// β₁) OneCycleLR can cycle. Optimizers without it keep their momentum.
+// β₁) OneCycleLR cycles: optim.SGD, RMSprop, Adam and AdamW.
 type MomentumSetter interface{ SetMomentum(m float64) }
 
-// Scheduler is a learning-rate schedule stepped once per epoch (or per
-// batch when PerBatch says so).
+// Scheduler is a learning-rate schedule stepped once per epoch, or once
+// per batch when PerBatch says so.
 type Scheduler interface {
+	// Step advances the schedule by one epoch (or batch) and sets the
+	// optimizer's rates.
 	Step()
+	// LR returns the first group's current learning rate.
 	LR() float64
 	// PerBatch reports whether Step is meant to be called after every
-	// batch (OneCycleLR) rather than every epoch.
+	// batch (OneCycleLR) rather than after every epoch.
 	PerBatch() bool
-	// State and LoadState save and restore the schedule's position, for
-	// resuming training (the optimizer's own state holds the current lr).
-	State() map[string]float64
-	LoadState(map[string]float64) error
+	// State returns the schedule's position, for resuming.
+	State() State
+	// LoadState restores a State from the same schedule.
+	LoadState(State) error
 }
 
-// chain is the shared machinery: the epoch counter and a rule computing the
-// next lr from the current one.
+// State is a schedule's position, JSON-encodable. The optimizer's current
+// rates are not in it: they are in the optimizer's own state.
+type State struct {
+	LastEpoch int       `json:"last_epoch"`         // steps taken
+	BaseLRs   []float64 `json:"base_lrs,omitempty"` // each group's base rate
+
+	// ReduceLROnPlateau only.
+	Best            *float64 `json:"best,omitempty"` // nil before the first metric
+	NumBadEpochs    int      `json:"num_bad_epochs,omitempty"`
+	CooldownCounter int      `json:"cooldown_counter,omitempty"`
+}
+
+// orDefault resolves a config field: a plain 0 means def, optim.Zero
+// means 0.
+func orDefault(x, def float64) float64 {
+	if x != 0 {
+		return x
+	}
+	if math.Signbit(x) {
+		return 0
+	}
+	return def
+}
+
+// chain is the machinery of the epoch schedules: the epoch counter, each
+// group's base rate, and a rule that computes a group's next rate from its
+// current one (PyTorch's recursive get_lr).
 type chain struct {
 	opt   Optimizer
-	base  float64 // the lr at construction (PyTorch's initial_lr)
-	epoch int     // PyTorch's last_epoch
-	next  func(epoch int, cur float64) float64
+	base  []float64 // PyTorch's base_lrs
+	epoch int       // PyTorch's last_epoch
+	next  func(epoch int, cur, base float64) float64
 }
 
-func newChain(opt Optimizer, next func(epoch int, cur float64) float64) *chain {
-	c := &chain{opt: opt, base: opt.LR(), next: next}
-	opt.SetLR(next(0, c.base))
+func newChain(opt Optimizer, next func(epoch int, cur, base float64) float64) *chain {
+	c := &chain{opt: opt, next: next}
+	for _, g := range opt.Groups() {
+		c.base = append(c.base, g.LR)
+	}
+	c.apply()
 	return c
 }
 
-// Step advances one epoch and sets the optimizer's learning rate.
-func (c *chain) Step() {
-	c.epoch++
-	c.opt.SetLR(c.next(c.epoch, c.opt.LR()))
+func (c *chain) apply() {
+	for k, g := range c.opt.Groups() {
+		g.LR = c.next(c.epoch, g.LR, c.base[k])
+	}
 }
 
-// LR returns the optimizer's current learning rate.
-func (c *chain) LR() float64 { return c.opt.LR() }
+// Step advances one epoch and sets every group's learning rate.
+func (c *chain) Step() {
+	c.epoch++
+	c.apply()
+}
+
+// LR returns the first group's current learning rate.
+func (c *chain) LR() float64 { return c.opt.Groups()[0].LR }
 
 // PerBatch is false: step once per epoch.
 func (c *chain) PerBatch() bool { return false }
 
-// State returns the epoch counter and the base learning rate.
-func (c *chain) State() map[string]float64 {
-	return map[string]float64{"last_epoch": float64(c.epoch), "base_lr": c.base}
+// State returns the epoch counter and the base rates.
+func (c *chain) State() State {
+	return State{LastEpoch: c.epoch, BaseLRs: append([]float64(nil), c.base...)}
 }
 
-// LoadState restores a State.
-func (c *chain) LoadState(s map[string]float64) error {
-	e, ok1 := s["last_epoch"]
-	b, ok2 := s["base_lr"]
-	if !ok1 || !ok2 {
-		return fmt.Errorf("sched: state lacks last_epoch or base_lr")
+// LoadState restores a State. It returns an error if the State has another
+// number of groups.
+func (c *chain) LoadState(s State) error {
+	if len(s.BaseLRs) != len(c.base) || s.LastEpoch < 0 {
+		return fmt.Errorf("sched: state has %d base rates and epoch %d, schedule %d groups",
+			len(s.BaseLRs), s.LastEpoch, len(c.base))
 	}
-	c.epoch, c.base = int(e), b
+	c.epoch = s.LastEpoch
+	copy(c.base, s.BaseLRs)
 	return nil
-}
-
-func orF(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // StepConfig configures StepLR.
 type StepConfig struct {
-	StepSize int     // required, > 0
-	Gamma    float64 // default 0.1
+	StepSize int     // epochs between decays, required > 0
+	Gamma    float64 // decay factor, default 0.1
 }
 
-// NewStepLR multiplies the lr by Gamma every StepSize epochs:
-// lr = base·γ^⌊epoch/step⌋. It panics if StepSize ≤ 0.
+// NewStepLR multiplies each group's rate by Gamma every StepSize epochs,
+// as torch.optim.lr_scheduler.StepLR: lr = base·γ^⌊epoch/StepSize⌋. It
+// panics if StepSize ≤ 0.
 func NewStepLR(opt Optimizer, cfg StepConfig) Scheduler {
 	if cfg.StepSize <= 0 {
 		panic(fmt.Sprintf("sched: StepLR needs a positive StepSize, got %d", cfg.StepSize))
 	}
-	g := orF(cfg.Gamma, 0.1)
-	return newChain(opt, func(e int, cur float64) float64 {
+	g := orDefault(cfg.Gamma, 0.1)
+	return newChain(opt, func(e int, cur, _ float64) float64 {
 		if e == 0 || e%cfg.StepSize != 0 {
 			return cur
 		}
@@ -126,15 +135,17 @@ func NewStepLR(opt Optimizer, cfg StepConfig) Scheduler {
 // MultiStepConfig configures MultiStepLR.
 type MultiStepConfig struct {
 	Milestones []int   // epochs at which to decay
-	Gamma      float64 // default 0.1
+	Gamma      float64 // decay factor, default 0.1
 }
 
-// NewMultiStepLR multiplies the lr by Gamma at each milestone epoch
-// (repeated milestones multiply repeatedly).
+// NewMultiStepLR multiplies each group's rate by Gamma at each milestone
+// epoch (by Gamma^k at a milestone listed k times), as
+// torch.optim.lr_scheduler.MultiStepLR.
 func NewMultiStepLR(opt Optimizer, cfg MultiStepConfig) Scheduler {
-	g := orF(cfg.Gamma, 0.1)
-	return newChain(opt, func(e int, cur float64) float64 {
-		for _, m := range cfg.Milestones {
+	g := orDefault(cfg.Gamma, 0.1)
+	ms := append([]int(nil), cfg.Milestones...)
+	return newChain(opt, func(e int, cur, _ float64) float64 {
+		for _, m := range ms {
 			if m == e {
 				cur *= g
 			}
@@ -143,9 +154,10 @@ func NewMultiStepLR(opt Optimizer, cfg MultiStepConfig) Scheduler {
 	})
 }
 
-// NewExponentialLR multiplies the lr by gamma every epoch: lr = base·γ^epoch.
+// NewExponentialLR multiplies each group's rate by gamma every epoch, as
+// torch.optim.lr_scheduler.ExponentialLR: lr = base·γ^epoch.
 func NewExponentialLR(opt Optimizer, gamma float64) Scheduler {
-	return newChain(opt, func(e int, cur float64) float64 {
+	return newChain(opt, func(e int, cur, _ float64) float64 {
 		if e == 0 {
 			return cur
 		}
@@ -156,48 +168,62 @@ func NewExponentialLR(opt Optimizer, gamma float64) Scheduler {
 // CosineConfig configures CosineAnnealingLR.
 type CosineConfig struct {
 	TMax   int     // half-period in epochs, required > 0
-	EtaMin float64 // minimum lr, default 0
+	EtaMin float64 // lowest rate, default 0
 }
 
-// NewCosineAnnealingLR anneals the lr along a cosine from its base value to
-// EtaMin over TMax epochs (and back up over the next TMax, as PyTorch's
-// recursive form does):
+// NewCosineAnnealingLR anneals each group's rate along a cosine from its
+// base rate to EtaMin over TMax epochs, and back up over the next TMax, as
+// torch.optim.lr_scheduler.CosineAnnealingLR. Like PyTorch 1.13's get_lr
+// it computes each rate from the previous one,
 //
 //	lr_e = η_min + (lr_{e−1} − η_min)·(1 + cos(πe/T))/(1 + cos(π(e−1)/T))
+//	lr_e = lr_{e−1} + (base − η_min)·(1 − cos(π/T))/2   when (e − 1 − T) mod 2T = 0
+//
+// which equals the closed form η_min + (base − η_min)·(1 + cos(πe/T))/2 up
+// to rounding. It panics if TMax ≤ 0.
 func NewCosineAnnealingLR(opt Optimizer, cfg CosineConfig) Scheduler {
 	if cfg.TMax <= 0 {
 		panic(fmt.Sprintf("sched: CosineAnnealingLR needs a positive TMax, got %d", cfg.TMax))
 	}
-	var c *chain
-	T := float64(cfg.TMax)
-	c = newChain(opt, func(e int, cur float64) float64 {
+	T, eta := float64(cfg.TMax), cfg.EtaMin
+	return newChain(opt, func(e int, cur, base float64) float64 {
 		switch {
 		case e == 0:
 			return cur
 		case (e-1-cfg.TMax)%(2*cfg.TMax) == 0:
-			return cur + (c.base-cfg.EtaMin)*(1-math.Cos(math.Pi/T))/2
+			return cur + (base-eta)*(1-math.Cos(math.Pi/T))/2
 		}
-		return (1+math.Cos(math.Pi*float64(e)/T))/(1+math.Cos(math.Pi*float64(e-1)/T))*(cur-cfg.EtaMin) + cfg.EtaMin
+		return (1+math.Cos(math.Pi*float64(e)/T))/(1+math.Cos(math.Pi*float64(e-1)/T))*(cur-eta) + eta
 	})
-	return c
 }
 
-// LinearConfig configures LinearLR (linear warm-up).
+// LinearConfig configures LinearLR.
 type LinearConfig struct {
-	StartFactor float64 // default 1/3
-	EndFactor   float64 // default 1
-	TotalIters  int     // default 5
+	StartFactor float64 // factor at epoch 0, in (0, 1], default 1/3
+	EndFactor   float64 // factor from TotalIters on, in [0, 1], default 1
+	TotalIters  int     // epochs of the ramp, default 5
 }
 
-// NewLinearLR scales the lr linearly from StartFactor·base to
-// EndFactor·base over TotalIters epochs, then holds it: the usual warm-up.
+// NewLinearLR scales each group's rate linearly from StartFactor·base to
+// EndFactor·base over TotalIters epochs and then holds it, as
+// torch.optim.lr_scheduler.LinearLR: the usual warm-up, or with
+// StartFactor 1 and EndFactor optim.Zero a linear decay to 0. Like
+// PyTorch 1.13 it computes each rate from the previous one:
+//
+//	lr_e = lr_{e−1}·(1 + (f − s)/(n·s + (e − 1)·(f − s)))   for 0 < e ≤ n
+//
+// It panics if a factor is out of range (a StartFactor of 0 would divide
+// by zero in that form).
 func NewLinearLR(opt Optimizer, cfg LinearConfig) Scheduler {
-	s, f := orF(cfg.StartFactor, 1.0/3), orF(cfg.EndFactor, 1)
+	s, f := orDefault(cfg.StartFactor, 1.0/3), orDefault(cfg.EndFactor, 1)
 	n := cfg.TotalIters
 	if n == 0 {
 		n = 5
 	}
-	return newChain(opt, func(e int, cur float64) float64 {
+	if s <= 0 || s > 1 || f < 0 || f > 1 || n < 0 {
+		panic(fmt.Sprintf("sched: LinearLR needs 0 < StartFactor ≤ 1, 0 ≤ EndFactor ≤ 1, TotalIters ≥ 0; got %v, %v, %d", s, f, n))
+	}
+	return newChain(opt, func(e int, cur, _ float64) float64 {
 		switch {
 		case e == 0:
 			return cur * s

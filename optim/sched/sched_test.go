@@ -12,88 +12,124 @@ import (
 	"github.com/nervelab/nerve/tensor"
 )
 
-type fakeOpt struct{ lr, mom float64 }
-
-func (f *fakeOpt) LR() float64           { return f.lr }
-func (f *fakeOpt) SetLR(lr float64)      { f.lr = lr }
-func (f *fakeOpt) SetMomentum(m float64) { f.mom = m }
+// Comparison against PyTorch 1.13. testdata/sched.json is written by
+// testdata/gen_sched.py at the repository root (/usr/bin/python3
+// testdata/gen_sched.py); go test only reads it.
 
 type schedCase struct {
 	Name, Kind string
-	Cfg        map[string]any
-	LRs, Moms  []float64
+	Cfg        json.RawMessage
+	LRs        [][]float64 // [step][group]
+	Moms       []float64
 	Metrics    []float64
 }
 
-func num(c map[string]any, k string) float64 {
-	v, _ := c[k].(float64)
-	return v
+type schedFile struct {
+	GroupLRs []float64 `json:"group_lrs"`
+	Cases    []schedCase
 }
 
-func build(c schedCase, o *fakeOpt) (step func(i int), oc sched.Scheduler) {
-	cfg := c.Cfg
-	var s sched.Scheduler
-	switch c.Kind {
-	case "step":
-		s = sched.NewStepLR(o, sched.StepConfig{StepSize: int(num(cfg, "step_size")), Gamma: num(cfg, "gamma")})
-	case "multistep":
-		var ms []int
-		for _, m := range cfg["milestones"].([]any) {
-			ms = append(ms, int(m.(float64)))
-		}
-		s = sched.NewMultiStepLR(o, sched.MultiStepConfig{Milestones: ms, Gamma: num(cfg, "gamma")})
-	case "exponential":
-		s = sched.NewExponentialLR(o, num(cfg, "gamma"))
-	case "cosine":
-		s = sched.NewCosineAnnealingLR(o, sched.CosineConfig{TMax: int(num(cfg, "t_max")), EtaMin: num(cfg, "eta_min")})
-	case "linear":
-		s = sched.NewLinearLR(o, sched.LinearConfig{StartFactor: num(cfg, "start_factor"),
-			EndFactor: num(cfg, "end_factor"), TotalIters: int(num(cfg, "total_iters"))})
-	case "onecycle":
-		lin, _ := cfg["linear"].(bool)
-		s = sched.NewOneCycleLR(o, sched.OneCycleConfig{MaxLR: num(cfg, "max_lr"), TotalSteps: int(num(cfg, "total_steps")),
-			PctStart: num(cfg, "pct_start"), LinearAnneal: lin})
-	case "plateau":
-		mx, _ := cfg["max"].(bool)
-		abs, _ := cfg["abs"].(bool)
-		_, hasP := cfg["patience"]
-		p := sched.NewReduceLROnPlateau(o, sched.PlateauConfig{Max: mx, Factor: num(cfg, "factor"),
-			Patience: int(num(cfg, "patience")), NoPatience: hasP && num(cfg, "patience") == 0,
-			Threshold: num(cfg, "threshold"), AbsThreshold: abs, Cooldown: int(num(cfg, "cooldown")), MinLR: num(cfg, "min_lr")})
-		return func(i int) { p.StepMetric(c.Metrics[i]) }, nil
-	default:
-		panic("unknown kind " + c.Kind)
-	}
-	return func(int) { s.Step() }, s
-}
-
-func loadCases(t *testing.T) []schedCase {
+func loadCases(t *testing.T) schedFile {
+	t.Helper()
 	b, err := os.ReadFile("testdata/sched.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct{ Cases []schedCase }
+	var f schedFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
-	return f.Cases
+	return f
+}
+
+// newSGD returns an SGD with momentum 0.9 and one group per rate, as the
+// generator builds.
+func newSGD(lrs []float64) *optim.SGD {
+	var gs []optim.Group
+	for _, lr := range lrs {
+		gs = append(gs, optim.Group{Params: []*tensor.Tensor{tensor.Zeros(1).SetRequiresGrad(true)}, LR: lr})
+	}
+	return optim.NewSGDGroups(gs, optim.SGDConfig{LR: lrs[0], Momentum: 0.9})
+}
+
+// resumable is what Scheduler and ReduceLROnPlateau share for resuming.
+type resumable interface {
+	State() sched.State
+	LoadState(sched.State) error
+}
+
+// build makes the case's schedule over o and returns a function that steps
+// it at step i.
+func build(t *testing.T, c schedCase, o sched.Optimizer) (step func(i int), r resumable) {
+	t.Helper()
+	dec := func(v any) {
+		if err := json.Unmarshal(c.Cfg, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var s sched.Scheduler
+	switch c.Kind {
+	case "step":
+		var cfg sched.StepConfig
+		dec(&cfg)
+		s = sched.NewStepLR(o, cfg)
+	case "multistep":
+		var cfg sched.MultiStepConfig
+		dec(&cfg)
+		s = sched.NewMultiStepLR(o, cfg)
+	case "exponential":
+		var cfg struct{ Gamma float64 }
+		dec(&cfg)
+		s = sched.NewExponentialLR(o, cfg.Gamma)
+	case "cosine":
+		var cfg sched.CosineConfig
+		dec(&cfg)
+		s = sched.NewCosineAnnealingLR(o, cfg)
+	case "linear":
+		var cfg sched.LinearConfig
+		dec(&cfg)
+		s = sched.NewLinearLR(o, cfg)
+	case "onecycle":
+		var cfg sched.OneCycleConfig
+		dec(&cfg)
+		s = sched.NewOneCycleLR(o, cfg)
+	case "plateau":
+		var cfg sched.PlateauConfig
+		dec(&cfg)
+		p := sched.NewReduceLROnPlateau(o, cfg)
+		return func(i int) { p.Step(c.Metrics[i]) }, p
+	default:
+		t.Fatalf("unknown kind %q", c.Kind)
+	}
+	return func(int) { s.Step() }, s
+}
+
+func momentum(t *testing.T, o optim.Optimizer) float64 {
+	t.Helper()
+	st, err := o.State()
+	if err != nil || st.Momentum == nil {
+		t.Fatalf("no momentum in state: %v", err)
+	}
+	return *st.Momentum
 }
 
 func TestSchedulesMatchPyTorch(t *testing.T) {
-	cases := loadCases(t)
-	if len(cases) < 13 {
-		t.Fatalf("only %d cases", len(cases))
+	f := loadCases(t)
+	if len(f.Cases) < 20 {
+		t.Fatalf("only %d cases", len(f.Cases))
 	}
-	for _, c := range cases {
+	for _, c := range f.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			o := &fakeOpt{lr: 0.1, mom: 0.9}
-			step, _ := build(c, o)
+			o := newSGD(f.GroupLRs)
+			step, _ := build(t, c, o)
 			for i, want := range c.LRs {
-				if math.Abs(o.lr-want) > 1e-9*math.Max(1, math.Abs(want)) {
-					t.Fatalf("epoch %d: lr %.12g, PyTorch %.12g", i, o.lr, want)
+				for k, g := range o.Groups() {
+					if math.Abs(g.LR-want[k]) > 1e-12*math.Max(1e-3, math.Abs(want[k])) {
+						t.Fatalf("step %d group %d: lr %.17g, PyTorch %.17g", i, k, g.LR, want[k])
+					}
 				}
-				if c.Kind == "onecycle" && math.Abs(o.mom-c.Moms[i]) > 1e-9 {
-					t.Fatalf("epoch %d: momentum %.12g, PyTorch %.12g", i, o.mom, c.Moms[i])
+				if m := momentum(t, o); math.Abs(m-c.Moms[i]) > 1e-12 {
+					t.Fatalf("step %d: momentum %.17g, PyTorch %.17g", i, m, c.Moms[i])
 				}
 				step(i)
 			}
@@ -101,47 +137,140 @@ func TestSchedulesMatchPyTorch(t *testing.T) {
 	}
 }
 
+// Saving a schedule and its optimizer after 7 steps, through JSON, and
+// loading both into fresh ones continues with the same rates.
 func TestStateResumes(t *testing.T) {
-	for _, c := range loadCases(t) {
-		if c.Kind == "plateau" {
-			continue
-		}
-		o := &fakeOpt{lr: 0.1, mom: 0.9}
-		step, s := build(c, o)
-		for i := 0; i < 7; i++ {
-			step(i)
-		}
-		st := s.State()
-		o2 := &fakeOpt{lr: 0.1, mom: 0.9}
-		_, s2 := build(c, o2) // a fresh run…
-		if err := s2.LoadState(st); err != nil {
-			t.Fatal(err)
-		}
-		o2.lr = o.lr // …whose optimizer state (holding the lr) was restored too
-		for i := 7; i < 12; i++ {
-			s.Step()
-			s2.Step()
-			if o.lr != o2.lr {
-				t.Fatalf("%s: epoch %d after resume lr %v, uninterrupted %v", c.Name, i, o2.lr, o.lr)
+	f := loadCases(t)
+	for _, c := range f.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			o := newSGD(f.GroupLRs)
+			step, s := build(t, c, o)
+			for i := range 7 {
+				step(i)
 			}
-		}
+			b, err := json.Marshal(s.State())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ost, _ := o.State()
+			ob, err := json.Marshal(ost)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			o2 := newSGD(f.GroupLRs)
+			step2, s2 := build(t, c, o2)
+			var st sched.State
+			var ost2 optim.State
+			if err := json.Unmarshal(b, &st); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(ob, &ost2); err != nil {
+				t.Fatal(err)
+			}
+			if err := o2.LoadState(&ost2); err != nil {
+				t.Fatal(err)
+			}
+			if err := s2.LoadState(st); err != nil {
+				t.Fatal(err)
+			}
+			for i := 7; i < len(c.LRs)-1; i++ {
+				step(i)
+				step2(i)
+				for k := range o.Groups() {
+					if a, b := o.Groups()[k].LR, o2.Groups()[k].LR; a != b {
+						t.Fatalf("step %d group %d: resumed lr %v, uninterrupted %v", i, k, b, a)
+					}
+				}
+				if a, b := momentum(t, o), momentum(t, o2); a != b {
+					t.Fatalf("step %d: resumed momentum %v, uninterrupted %v", i, b, a)
+				}
+			}
+		})
 	}
 }
 
-func TestDrivesRealOptimizer(t *testing.T) {
+func TestLoadStateRejectsOtherGroups(t *testing.T) {
+	s := sched.NewStepLR(newSGD([]float64{0.1, 0.2}), sched.StepConfig{StepSize: 2})
+	s3 := sched.NewStepLR(newSGD([]float64{0.1, 0.2, 0.3}), sched.StepConfig{StepSize: 2})
+	if err := s3.LoadState(s.State()); err == nil {
+		t.Fatal("a two-group state loaded into a three-group schedule")
+	}
+}
+
+func TestPerBatch(t *testing.T) {
+	o := newSGD([]float64{1})
+	per := map[string]bool{
+		"StepLR":            sched.NewStepLR(o, sched.StepConfig{StepSize: 2}).PerBatch(),
+		"MultiStepLR":       sched.NewMultiStepLR(o, sched.MultiStepConfig{}).PerBatch(),
+		"ExponentialLR":     sched.NewExponentialLR(o, 0.9).PerBatch(),
+		"CosineAnnealingLR": sched.NewCosineAnnealingLR(o, sched.CosineConfig{TMax: 3}).PerBatch(),
+		"LinearLR":          sched.NewLinearLR(o, sched.LinearConfig{}).PerBatch(),
+		"ReduceLROnPlateau": sched.NewReduceLROnPlateau(o, sched.PlateauConfig{}).PerBatch(),
+	}
+	for name, pb := range per {
+		if pb {
+			t.Errorf("%s steps per batch", name)
+		}
+	}
+	if !sched.NewOneCycleLR(o, sched.OneCycleConfig{MaxLR: 1, TotalSteps: 10}).PerBatch() {
+		t.Error("OneCycleLR steps per epoch")
+	}
+}
+
+// OneCycleLR cycles Adam's β₁ as PyTorch does (group["betas"][0]) and
+// leaves an optimizer without momentum alone.
+func TestOneCycleMomentumOnAdamAndAdagrad(t *testing.T) {
 	p := tensor.Zeros(1).SetRequiresGrad(true)
-	opt := optim.NewSGD([]*tensor.Tensor{p}, optim.SGDConfig{LR: 1})
-	s := sched.NewStepLR(opt, sched.StepConfig{StepSize: 2})
-	var got []string
-	for i := 0; i < 5; i++ {
-		got = append(got, fmt.Sprintf("%.2g", opt.LR()))
-		s.Step()
+	adam := optim.NewAdam([]*tensor.Tensor{p}, optim.AdamConfig{})
+	s := sched.NewOneCycleLR(adam, sched.OneCycleConfig{MaxLR: 1, TotalSteps: 10})
+	if m := momentum(t, adam); m != 0.95 {
+		t.Fatalf("β₁ at step 0: %v, want 0.95", m)
 	}
-	if fmt.Sprint(got) != "[1 1 0.1 0.1 0.01]" {
-		t.Fatalf("lrs %v", got)
+	s.Step()
+	if m := momentum(t, adam); math.Abs(m-0.9) > 1e-12 { // halfway up the first phase
+		t.Fatalf("β₁ at step 1: %v, want 0.9", m)
 	}
-	if s.PerBatch() || !sched.NewOneCycleLR(opt, sched.OneCycleConfig{MaxLR: 1, TotalSteps: 10}).PerBatch() {
-		t.Fatal("PerBatch")
+	ada := optim.NewAdagrad([]*tensor.Tensor{p}, optim.AdagradConfig{})
+	sched.NewOneCycleLR(ada, sched.OneCycleConfig{MaxLR: 1, TotalSteps: 10}).Step()
+	if want := (1 + 1.0/25) / 2; math.Abs(ada.LR()-want) > 1e-12 {
+		t.Fatalf("Adagrad lr at step 1: %v, want %v", ada.LR(), want)
+	}
+}
+
+func TestOneCyclePanicsPastTotalSteps(t *testing.T) {
+	s := sched.NewOneCycleLR(newSGD([]float64{1}), sched.OneCycleConfig{MaxLR: 1, TotalSteps: 3})
+	for range 3 {
+		s.Step() // PyTorch allows total_steps steps after construction
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic on step TotalSteps+1")
+		}
+	}()
+	s.Step()
+}
+
+func TestBadConfigsPanic(t *testing.T) {
+	o := newSGD([]float64{1, 2})
+	for name, f := range map[string]func(){
+		"StepLR StepSize 0":         func() { sched.NewStepLR(o, sched.StepConfig{}) },
+		"Cosine TMax 0":             func() { sched.NewCosineAnnealingLR(o, sched.CosineConfig{}) },
+		"Linear StartFactor Zero":   func() { sched.NewLinearLR(o, sched.LinearConfig{StartFactor: optim.Zero}) },
+		"Linear EndFactor 2":        func() { sched.NewLinearLR(o, sched.LinearConfig{EndFactor: 2}) },
+		"OneCycle no TotalSteps":    func() { sched.NewOneCycleLR(o, sched.OneCycleConfig{MaxLR: 1}) },
+		"OneCycle MaxLRs length":    func() { sched.NewOneCycleLR(o, sched.OneCycleConfig{MaxLRs: []float64{1}, TotalSteps: 5}) },
+		"OneCycle PctStart above 1": func() { sched.NewOneCycleLR(o, sched.OneCycleConfig{MaxLR: 1, TotalSteps: 5, PctStart: 1.5}) },
+		"Plateau Factor 1":          func() { sched.NewReduceLROnPlateau(o, sched.PlateauConfig{Factor: 1}) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
 	}
 }
 
@@ -159,4 +288,30 @@ func ExampleNewStepLR() {
 	// epoch 2: lr 0.050
 	// epoch 3: lr 0.050
 	// epoch 4: lr 0.025
+}
+
+// A training loop that steps any schedule at the right place: OneCycleLR
+// after every batch, the others after every epoch. The values are
+// PyTorch's.
+func ExampleScheduler() {
+	p := tensor.Zeros(1).SetRequiresGrad(true)
+	opt := optim.NewSGD([]*tensor.Tensor{p}, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	const epochs, batches = 3, 4
+	var s sched.Scheduler = sched.NewOneCycleLR(opt, sched.OneCycleConfig{MaxLR: 0.5, TotalSteps: epochs * batches})
+	for epoch := 0; epoch < epochs; epoch++ {
+		fmt.Printf("epoch %d: lr %.4f\n", epoch, s.LR())
+		for batch := 0; batch < batches; batch++ {
+			// … forward, backward, opt.Step() …
+			if s.PerBatch() {
+				s.Step()
+			}
+		}
+		if !s.PerBatch() {
+			s.Step()
+		}
+	}
+	// Output:
+	// epoch 0: lr 0.0200
+	// epoch 1: lr 0.4665
+	// epoch 2: lr 0.1415
 }
