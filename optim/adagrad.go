@@ -36,8 +36,8 @@ func NewAdagrad(params []*tensor.Tensor, cfg AdagradConfig) *Adagrad {
 // NewAdagradGroups returns Adagrad over groups; a group's zero LR or
 // WeightDecay takes cfg's value (see Group).
 func NewAdagradGroups(groups []Group, cfg AdagradConfig) *Adagrad {
-	cfg.LR = orDefault(cfg.LR, 1e-2)
-	cfg.Eps = orDefault(cfg.Eps, 1e-10)
+	cfg.LR = OrDefault(cfg.LR, 1e-2)
+	cfg.Eps = OrDefault(cfg.Eps, 1e-10)
 	return &Adagrad{base: newBase("Adagrad", groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
 }
 

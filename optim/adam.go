@@ -19,11 +19,11 @@ type AdamConfig struct {
 }
 
 func (c AdamConfig) withDefaults() AdamConfig {
-	c.LR = orDefault(c.LR, 1e-3)
-	c.Beta1 = orDefault(c.Beta1, 0.9)
-	c.Beta2 = orDefault(c.Beta2, 0.999)
-	c.Eps = orDefault(c.Eps, 1e-8)
-	c.WeightDecay = orDefault(c.WeightDecay, 0)
+	c.LR = OrDefault(c.LR, 1e-3)
+	c.Beta1 = OrDefault(c.Beta1, 0.9)
+	c.Beta2 = OrDefault(c.Beta2, 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-8)
+	c.WeightDecay = OrDefault(c.WeightDecay, 0)
 	return c
 }
 

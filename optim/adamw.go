@@ -18,7 +18,7 @@ type AdamWConfig struct {
 
 func (c AdamWConfig) adam() AdamConfig {
 	return AdamConfig{LR: c.LR, Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps,
-		WeightDecay: orDefault(c.WeightDecay, 1e-2), AMSGrad: c.AMSGrad, Maximize: c.Maximize}.withDefaults()
+		WeightDecay: OrDefault(c.WeightDecay, 1e-2), AMSGrad: c.AMSGrad, Maximize: c.Maximize}.withDefaults()
 }
 
 // AdamW is Adam with decoupled weight decay (Loshchilov and Hutter), as

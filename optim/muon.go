@@ -66,14 +66,14 @@ type Muon struct {
 // LR and WeightDecay), Groups()[1] the others (AdamW, with Aux.LR and
 // Aux.WeightDecay). State indices count parameters in that group order.
 func NewMuon(params []*tensor.Tensor, cfg MuonConfig) *Muon {
-	cfg.LR = orDefault(cfg.LR, 0.02)
-	cfg.Momentum = orDefault(cfg.Momentum, 0.95)
+	cfg.LR = OrDefault(cfg.LR, 0.02)
+	cfg.Momentum = OrDefault(cfg.Momentum, 0.95)
 	if cfg.NSSteps == 0 {
 		cfg.NSSteps = 5
 	}
 	a := cfg.Aux
-	aux := AdamConfig{LR: orDefault(a.LR, 3e-4), Beta1: orDefault(a.Beta1, 0.9), Beta2: orDefault(a.Beta2, 0.95),
-		Eps: orDefault(a.Eps, 1e-10), WeightDecay: orDefault(a.WeightDecay, 0), AMSGrad: a.AMSGrad, Maximize: a.Maximize}
+	aux := AdamConfig{LR: OrDefault(a.LR, 3e-4), Beta1: OrDefault(a.Beta1, 0.9), Beta2: OrDefault(a.Beta2, 0.95),
+		Eps: OrDefault(a.Eps, 1e-10), WeightDecay: OrDefault(a.WeightDecay, 0), AMSGrad: a.AMSGrad, Maximize: a.Maximize}
 	var mats, vecs []*tensor.Tensor
 	for _, p := range params {
 		if p.Dim() >= 2 {

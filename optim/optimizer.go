@@ -35,8 +35,10 @@ type Optimizer interface {
 // negative zero, so it is 0 wherever it is used as a number.
 var Zero = math.Copysign(0, -1)
 
-// orDefault resolves a config field: a plain 0 means def, Zero means 0.
-func orDefault(x, def float64) float64 {
+// OrDefault resolves a config field the way this package's constructors
+// do: x itself if non-zero, def for a plain 0, and 0 for Zero. Packages
+// whose configs follow the same convention (optim/sched) use it too.
+func OrDefault(x, def float64) float64 {
 	if x != 0 {
 		return x
 	}
@@ -73,12 +75,12 @@ type base struct {
 
 func newBase(kind string, groups []Group, lr, wd float64) base {
 	b := base{kind: kind}
-	lr, wd = orDefault(lr, 0), orDefault(wd, 0) // Zero in a config is 0
+	lr, wd = OrDefault(lr, 0), OrDefault(wd, 0) // Zero in a config is 0
 	n := 0
 	for _, g := range groups {
 		g.Params = append([]*tensor.Tensor(nil), g.Params...)
-		g.LR = orDefault(g.LR, lr)
-		g.WeightDecay = orDefault(g.WeightDecay, wd)
+		g.LR = OrDefault(g.LR, lr)
+		g.WeightDecay = OrDefault(g.WeightDecay, wd)
 		b.groups = append(b.groups, &g)
 		n += len(g.Params)
 	}

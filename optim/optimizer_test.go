@@ -224,6 +224,9 @@ func TestLRAndGroups(t *testing.T) {
 }
 
 func TestZeroValuesAreDefaultsAndZeroIsZero(t *testing.T) {
+	if OrDefault(0, 5) != 5 || OrDefault(Zero, 5) != 0 || math.Signbit(OrDefault(Zero, 5)) || OrDefault(2, 5) != 2 {
+		t.Fatal("OrDefault")
+	}
 	if c := (AdamConfig{}).withDefaults(); c != (AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}) {
 		t.Fatalf("Adam defaults %+v", c)
 	}

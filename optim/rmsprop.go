@@ -39,9 +39,9 @@ func NewRMSprop(params []*tensor.Tensor, cfg RMSpropConfig) *RMSprop {
 // NewRMSpropGroups returns RMSprop over groups; a group's zero LR or
 // WeightDecay takes cfg's value (see Group).
 func NewRMSpropGroups(groups []Group, cfg RMSpropConfig) *RMSprop {
-	cfg.LR = orDefault(cfg.LR, 1e-2)
-	cfg.Alpha = orDefault(cfg.Alpha, 0.99)
-	cfg.Eps = orDefault(cfg.Eps, 1e-8)
+	cfg.LR = OrDefault(cfg.LR, 1e-2)
+	cfg.Alpha = OrDefault(cfg.Alpha, 0.99)
+	cfg.Eps = OrDefault(cfg.Eps, 1e-8)
 	o := &RMSprop{base: newBase("RMSprop", groups, cfg.LR, cfg.WeightDecay), cfg: cfg}
 	o.momentum = &o.cfg.Momentum
 	return o

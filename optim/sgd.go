@@ -37,7 +37,7 @@ func NewSGD(params []*tensor.Tensor, cfg SGDConfig) *SGD {
 // NewSGDGroups returns SGD over groups; a group's zero LR or WeightDecay
 // takes cfg's value (see Group). It panics as NewSGD does.
 func NewSGDGroups(groups []Group, cfg SGDConfig) *SGD {
-	cfg.LR = orDefault(cfg.LR, 1e-3)
+	cfg.LR = OrDefault(cfg.LR, 1e-3)
 	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
 		panic("optim: NewSGD: Nesterov momentum requires a momentum and zero dampening")
 	}

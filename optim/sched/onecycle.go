@@ -3,6 +3,8 @@ package sched
 import (
 	"fmt"
 	"math"
+
+	"github.com/nervelab/nerve/optim"
 )
 
 // OneCycleConfig configures OneCycleLR. The zero value of each field is
@@ -57,11 +59,11 @@ func NewOneCycleLR(opt Optimizer, cfg OneCycleConfig) Scheduler {
 		panic(fmt.Sprintf("sched: OneCycleLR needs TotalSteps > 0 and a positive peak rate for each of %d groups, got %d and %v",
 			n, cfg.TotalSteps, peaks))
 	}
-	cfg.PctStart = orDefault(cfg.PctStart, 0.3)
-	cfg.DivFactor = orDefault(cfg.DivFactor, 25)
-	cfg.FinalDivFactor = orDefault(cfg.FinalDivFactor, 1e4)
-	cfg.BaseMomentum = orDefault(cfg.BaseMomentum, 0.85)
-	cfg.MaxMomentum = orDefault(cfg.MaxMomentum, 0.95)
+	cfg.PctStart = optim.OrDefault(cfg.PctStart, 0.3)
+	cfg.DivFactor = optim.OrDefault(cfg.DivFactor, 25)
+	cfg.FinalDivFactor = optim.OrDefault(cfg.FinalDivFactor, 1e4)
+	cfg.BaseMomentum = optim.OrDefault(cfg.BaseMomentum, 0.85)
+	cfg.MaxMomentum = optim.OrDefault(cfg.MaxMomentum, 0.95)
 	if cfg.PctStart < 0 || cfg.PctStart > 1 {
 		panic(fmt.Sprintf("sched: OneCycleLR needs 0 ≤ PctStart ≤ 1, got %v", cfg.PctStart))
 	}

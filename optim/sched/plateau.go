@@ -3,6 +3,8 @@ package sched
 import (
 	"fmt"
 	"math"
+
+	"github.com/nervelab/nerve/optim"
 )
 
 // PlateauConfig configures ReduceLROnPlateau. The zero value of each field
@@ -39,13 +41,13 @@ type ReduceLROnPlateau struct {
 // NewReduceLROnPlateau returns the schedule. It panics unless
 // 0 ≤ Factor < 1, as PyTorch raises.
 func NewReduceLROnPlateau(opt Optimizer, cfg PlateauConfig) *ReduceLROnPlateau {
-	cfg.Factor = orDefault(cfg.Factor, 0.1)
+	cfg.Factor = optim.OrDefault(cfg.Factor, 0.1)
 	if cfg.Patience == 0 && !cfg.NoPatience {
 		cfg.Patience = 10
 	}
-	cfg.Threshold = orDefault(cfg.Threshold, 1e-4)
-	cfg.MinLR = orDefault(cfg.MinLR, 0)
-	cfg.Eps = orDefault(cfg.Eps, 1e-8)
+	cfg.Threshold = optim.OrDefault(cfg.Threshold, 1e-4)
+	cfg.MinLR = optim.OrDefault(cfg.MinLR, 0)
+	cfg.Eps = optim.OrDefault(cfg.Eps, 1e-8)
 	if cfg.Factor >= 1 || cfg.Factor < 0 {
 		panic(fmt.Sprintf("sched: ReduceLROnPlateau needs 0 ≤ Factor < 1, got %v", cfg.Factor))
 	}

@@ -44,18 +44,6 @@ type State struct {
 	CooldownCounter int      `json:"cooldown_counter,omitempty"`
 }
 
-// orDefault resolves a config field: a plain 0 means def, optim.Zero
-// means 0.
-func orDefault(x, def float64) float64 {
-	if x != 0 {
-		return x
-	}
-	if math.Signbit(x) {
-		return 0
-	}
-	return def
-}
-
 // chain is the machinery of the epoch schedules: the epoch counter, each
 // group's base rate, and a rule that computes a group's next rate from its
 // current one (PyTorch's recursive get_lr).
@@ -123,7 +111,7 @@ func NewStepLR(opt Optimizer, cfg StepConfig) Scheduler {
 	if cfg.StepSize <= 0 {
 		panic(fmt.Sprintf("sched: StepLR needs a positive StepSize, got %d", cfg.StepSize))
 	}
-	g := orDefault(cfg.Gamma, 0.1)
+	g := optim.OrDefault(cfg.Gamma, 0.1)
 	return newChain(opt, func(e int, cur, _ float64) float64 {
 		if e == 0 || e%cfg.StepSize != 0 {
 			return cur
@@ -142,7 +130,7 @@ type MultiStepConfig struct {
 // epoch (by Gamma^k at a milestone listed k times), as
 // torch.optim.lr_scheduler.MultiStepLR.
 func NewMultiStepLR(opt Optimizer, cfg MultiStepConfig) Scheduler {
-	g := orDefault(cfg.Gamma, 0.1)
+	g := optim.OrDefault(cfg.Gamma, 0.1)
 	ms := append([]int(nil), cfg.Milestones...)
 	return newChain(opt, func(e int, cur, _ float64) float64 {
 		for _, m := range ms {
@@ -215,7 +203,7 @@ type LinearConfig struct {
 // It panics if a factor is out of range (a StartFactor of 0 would divide
 // by zero in that form).
 func NewLinearLR(opt Optimizer, cfg LinearConfig) Scheduler {
-	s, f := orDefault(cfg.StartFactor, 1.0/3), orDefault(cfg.EndFactor, 1)
+	s, f := optim.OrDefault(cfg.StartFactor, 1.0/3), optim.OrDefault(cfg.EndFactor, 1)
 	n := cfg.TotalIters
 	if n == 0 {
 		n = 5
