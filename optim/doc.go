@@ -33,6 +33,8 @@
 //	optim.AdamConfig{Beta1: optim.Zero, Beta2: 0.99} // betas=(0, 0.99)
 //	optim.AdamWConfig{WeightDecay: optim.Zero}      // weight_decay=0
 //
+// OrDefault is that rule; optim/sched's configs follow it too.
+//
 // # Parameter groups
 //
 // The New*Groups constructors take groups with their own learning rate and
