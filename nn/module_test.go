@@ -76,7 +76,7 @@ func TestSummaryNamesAndCountsMatchPyTorch(t *testing.T) {
 		"Sequential": nn.NewSequential(nn.NewLinear(10, 5), nn.ReLU{}, nn.NewDropout(0.5),
 			nn.NewLinear(5, 1), nn.Sigmoid{}),
 		"Nested": &Nested{
-			Features: nn.NewSequential(nn.NewFlatten(), nn.NewLinearNoBias(12, 8), nn.LeakyReLU{}),
+			Features: nn.NewSequential(nn.NewFlatten(), nn.NewLinear(12, 8, nn.NoBias()), nn.LeakyReLU{}),
 			Head:     nn.NewLinear(8, 3), Out: nn.Softmax{Dim: 1},
 		},
 	}
@@ -129,7 +129,7 @@ func TestLinearGradients(t *testing.T) {
 	for _, bias := range []bool{true, false} {
 		l := nn.NewLinear(4, 3)
 		if !bias {
-			l = nn.NewLinearNoBias(4, 3)
+			l = nn.NewLinear(4, 3, nn.NoBias())
 		}
 		params := nn.Parameters(l)
 		x := g.Randn(2, 5, 4).SetRequiresGrad(true) // batched 3-D input
@@ -177,7 +177,7 @@ func TestSaveLoadRoundTripAndMismatch(t *testing.T) {
 	}
 	close(t, "fc2.weight", b.FC2.Weight.Data(), a.FC2.Weight.Data(), 0)
 
-	wrong := &SimpleNN{FC1: nn.NewLinear(2, 3), FC2: nn.NewLinearNoBias(3, 1)}
+	wrong := &SimpleNN{FC1: nn.NewLinear(2, 3), FC2: nn.NewLinear(3, 1, nn.NoBias())}
 	before := wrong.FC1.Weight.Data()
 	err := nn.Load(wrong, path)
 	if err == nil || !strings.Contains(err.Error(), "fc1.weight") || !strings.Contains(err.Error(), "fc2.bias") {
