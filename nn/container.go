@@ -6,13 +6,18 @@ import (
 	"github.com/nervelab/nerve/tensor"
 )
 
-// Sequential chains modules: the output of each is the input of the next.
-// Its parameters are named by position (0.weight, 2.bias), as PyTorch's.
+// Sequential chains modules, as torch.nn.Sequential: the output of each is
+// the input of the next. Its sub-modules and parameters are named by
+// position (0.weight, 2.bias), as PyTorch's are: Layers is inlined by its
+// `nn:",inline"` tag.
+//
+// Shape: the first layer's input → the last layer's output; with no
+// layers, the identity.
 type Sequential struct {
 	Layers []Module `nn:",inline"`
 }
 
-// NewSequential returns a Sequential of the given modules.
+// NewSequential returns a Sequential of the given modules, in order.
 func NewSequential(mods ...Module) *Sequential { return &Sequential{Layers: mods} }
 
 // Forward runs the layers in order.
@@ -23,23 +28,39 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return x
 }
 
-// Flatten merges dims StartDim..EndDim, as torch.nn.Flatten. Use
-// NewFlatten for PyTorch's defaults (1, −1): the zero value flattens
-// everything, from dim 0 to dim 0.
+// Flatten merges dims StartDim..EndDim into one, as torch.nn.Flatten;
+// negative dims count from the end.
+//
+// Shape: [N, C, H, W] → [N, C·H·W] with the defaults.
+//
+// The zero value, Flatten{}, is PyTorch's default Flatten(start_dim=1,
+// end_dim=-1), as NewFlatten returns; any other pair is taken as written
+// (Flatten{StartDim: 0, EndDim: -1} flattens everything). The pair (0, 0),
+// which would change nothing, cannot be written: use Identity. Forward
+// panics (a *tensor.IndexError) if a dim is out of range or StartDim comes
+// after EndDim.
 type Flatten struct{ StartDim, EndDim int }
 
 // NewFlatten returns Flatten(start_dim=1, end_dim=-1).
 func NewFlatten() *Flatten { return &Flatten{StartDim: 1, EndDim: -1} }
 
-// Forward flattens x.
-func (f *Flatten) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Flatten(f.StartDim, f.EndDim) }
-
-// ExtraRepr is what Summary prints.
-func (f *Flatten) ExtraRepr() string {
-	return fmt.Sprintf("start_dim=%d, end_dim=%d", f.StartDim, f.EndDim)
+func (f Flatten) dims() (start, end int) {
+	if f.StartDim == 0 && f.EndDim == 0 {
+		return 1, -1
+	}
+	return f.StartDim, f.EndDim
 }
 
-// Identity returns its input.
+// Forward flattens x.
+func (f Flatten) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Flatten(f.dims()) }
+
+// ExtraRepr is what Summary prints: start_dim=1, end_dim=-1.
+func (f Flatten) ExtraRepr() string {
+	s, e := f.dims()
+	return fmt.Sprintf("start_dim=%d, end_dim=%d", s, e)
+}
+
+// Identity returns its input unchanged, as torch.nn.Identity.
 type Identity struct{}
 
 // Forward returns x.
