@@ -350,10 +350,14 @@ func StateDict(m any) map[string]*tensor.Tensor {
 	return out
 }
 
-// Save writes m's state dict to path in the safetensors format, with the
-// PyTorch parameter names as keys, atomically (a failed save leaves an
-// existing file intact).
-func Save(m any, path string) error { return SaveTensors(path, StateDict(m), nil) }
+// Save writes m's tensors (those of NamedParameters, frozen ones
+// included) to path in the safetensors format, keyed by their PyTorch
+// names, with the metadata {"format": "pt"} that Hugging Face's loaders
+// look for. The file is replaced atomically (see SaveTensors): a failed
+// save leaves an existing file intact.
+func Save(m any, path string) error {
+	return SaveTensors(path, StateDict(m), map[string]string{"format": "pt"})
+}
 
 // Load reads a safetensors file written by Save or by PyTorch's safetensors
 // and copies it into m's tensors in place. Every name and shape is checked

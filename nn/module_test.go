@@ -321,3 +321,21 @@ func TestParametersSkipFrozen(t *testing.T) {
 		t.Fatalf("table:\n%s", nn.SummaryTable(m))
 	}
 }
+
+func TestSaveWritesPyTorchMetadata(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	m := newSimple()
+	if err := nn.Save(m, path); err != nil {
+		t.Fatal(err)
+	}
+	ts, md, err := nn.LoadTensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md) != 1 || md["format"] != "pt" {
+		t.Errorf("metadata %v, want format=pt", md)
+	}
+	if len(ts) != 4 || !sameData(ts["fc2.weight"], m.FC2.Weight) {
+		t.Errorf("saved tensors %v", ts)
+	}
+}
