@@ -66,8 +66,13 @@ type nnFixture struct {
 		Names []string
 		Count int
 	}
-	Linear map[string]linearCase
-	Gains  []struct {
+	Linear      map[string]linearCase
+	Activations struct {
+		X       []float32
+		Shape   []int
+		Outputs map[string][]float32
+	}
+	Gains []struct {
 		Nonlinearity string
 		Param        *float64
 		Gain         float64

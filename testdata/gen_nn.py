@@ -9,6 +9,7 @@ It writes
   nn/testdata/nn.json
       "prints":  str(model), named_parameters() names and the parameter
                  count of a few models, for nn.Summary and the naming rules;
+      "activations": every activation module's output for one input;
       "linear":  Linear layers' weights, inputs, outputs and the gradients of
                  weight, bias and input for a fixed upstream gradient;
       "gains":   torch.nn.init.calculate_gain for every nonlinearity;
@@ -84,6 +85,21 @@ def prints():
     }
     return {k: {"str": str(m), "names": [n for n, _ in m.named_parameters()],
                 "count": sum(p.numel() for p in m.parameters())} for k, m in models.items()}
+
+
+ACTIVATIONS = {  # name → the module, built with the arguments the Go test uses
+    "ReLU": nn.ReLU(), "LeakyReLU": nn.LeakyReLU(), "LeakyReLU(0.2)": nn.LeakyReLU(0.2),
+    "ELU": nn.ELU(), "ELU(0.5)": nn.ELU(alpha=0.5), "GELU": nn.GELU(), "SiLU": nn.SiLU(),
+    "Sigmoid": nn.Sigmoid(), "Tanh": nn.Tanh(), "Softplus": nn.Softplus(),
+    "Softplus(2, 10)": nn.Softplus(beta=2, threshold=10), "Softmax(1)": nn.Softmax(dim=1),
+    "Softmax(0)": nn.Softmax(dim=0), "LogSoftmax(-1)": nn.LogSoftmax(dim=-1), "Identity": nn.Identity(),
+}
+
+
+def activations():
+    x = torch.tensor([[-3.0, -0.5, 0.0, 0.7], [2.0, 4.9, 5.1, 25.0], [-30.0, 1e-3, -1e-3, 12.0]])
+    return {"x": flat(x), "shape": list(x.shape),
+            "outputs": {k: flat(m(x)) for k, m in ACTIVATIONS.items()}}
 
 
 def linear_case(in_shape, bias):
@@ -178,6 +194,7 @@ def main():
                          "nobias": linear_case((2, 3, 4), False)}
     fixture["gains"] = [{"nonlinearity": nl, "param": p, "gain": nn.init.calculate_gain(nl, p)}
                         for nl, p in GAIN_CASES]
+    fixture["activations"] = activations()
     fixture["inits"] = inits()
     fixture["orthogonal"] = orthogonal()
     fixture["linear_default"] = linear_default()
