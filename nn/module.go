@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -360,12 +361,20 @@ func Save(m any, path string) error {
 }
 
 // Load reads a safetensors file written by Save or by PyTorch's safetensors
-// and copies it into m's tensors in place. Every name and shape is checked
-// first; all mismatches are reported in one error and nothing is loaded.
+// and copies it into m's tensors in place, as PyTorch's strict
+// load_state_dict. Every name, shape and dtype is checked first: all the
+// mismatches (missing, unexpected, wrong shape) are reported in one error
+// that names the file, and nothing is loaded. A file that cannot be read
+// or parsed is an error naming the file too.
 func Load(m any, path string) error {
 	src, _, err := LoadTensors(path)
 	if err != nil {
 		return err
 	}
-	return LoadInto(StateDict(m), src)
+	dst := StateDict(m)
+	if err := checkState(dst, src); err != nil {
+		return fmt.Errorf("nn.Load: %s: %w", path, err)
+	}
+	copyState(dst, src)
+	return nil
 }
