@@ -239,10 +239,10 @@ func hasForward(v reflect.Value) bool {
 // for every module (m itself first, with name ""). A module that contains
 // itself (a field pointing back to a parent) is entered once per path.
 func walk(prefix string, m any, fn func(name string, t *tensor.Tensor), mod func(name string, m any)) {
-	walkPath(prefix, m, fn, mod, map[uintptr]bool{})
+	walkPath(prefix, m, fn, mod, map[visit]bool{})
 }
 
-func walkPath(prefix string, m any, fn func(string, *tensor.Tensor), mod func(string, any), path map[uintptr]bool) {
+func walkPath(prefix string, m any, fn func(string, *tensor.Tensor), mod func(string, any), path map[visit]bool) {
 	if p, ok := pointerOf(m); ok {
 		if path[p] {
 			return
@@ -268,13 +268,20 @@ func walkPath(prefix string, m any, fn func(string, *tensor.Tensor), mod func(st
 	}
 }
 
-// pointerOf returns the address m points to, if m is a non-nil pointer.
-func pointerOf(m any) (uintptr, bool) {
+// visit identifies a module reached through a pointer: its address and
+// type (a struct and its first field share an address).
+type visit struct {
+	addr uintptr
+	typ  reflect.Type
+}
+
+// pointerOf returns what identifies m, if m is a non-nil pointer.
+func pointerOf(m any) (visit, bool) {
 	v := reflect.ValueOf(m)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return 0, false
+		return visit{}, false
 	}
-	return v.Pointer(), true
+	return visit{v.Pointer(), v.Type()}, true
 }
 
 // NamedParameters returns every tensor of m — trainable or frozen — with

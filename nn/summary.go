@@ -21,9 +21,9 @@ type ExtraReprer interface{ ExtraRepr() string }
 // it has one) and its sub-modules — those the parameter walk finds, keyed
 // as in NamedParameters: (fc1), (0), (layers.0) for a slice field. A
 // module met again inside itself (a cycle) is not printed again.
-func Summary(m any) string { return summary(m, map[uintptr]bool{}) }
+func Summary(m any) string { return summary(m, map[visit]bool{}) }
 
-func summary(m any, path map[uintptr]bool) string {
+func summary(m any, path map[visit]bool) string {
 	if p, ok := pointerOf(m); ok {
 		path[p] = true
 		defer delete(path, p)

@@ -94,6 +94,25 @@ type ScaledLinear struct {
 	Scale *tensor.Tensor
 }
 
+type block struct {
+	Drop nn.Dropout // at offset 0: the same address as the block
+	FC   *nn.Linear
+}
+
+func (b *block) Forward(x *tensor.Tensor) *tensor.Tensor { return b.FC.Forward(b.Drop.Forward(x)) }
+
+func TestModuleValueAtOffsetZero(t *testing.T) {
+	b := &block{Drop: nn.Dropout{P: 0.5}, FC: nn.NewLinear(2, 2)}
+	want := "block(\n  (drop): Dropout(p=0.5, inplace=False)\n  (fc): Linear(in_features=2, out_features=2, bias=True)\n)"
+	if got := nn.Summary(b); got != want {
+		t.Errorf("summary\n%s\nwant\n%s", got, want)
+	}
+	nn.Eval(b)
+	if x := tensor.Ones(10); b.Drop.Forward(x) != x {
+		t.Error("Eval did not reach the Dropout at offset 0")
+	}
+}
+
 type embeds struct {
 	ScaledLinear
 	Drop nn.Dropout // by value: Eval must still reach it
