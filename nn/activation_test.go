@@ -27,6 +27,6 @@ func TestActivationsMatchPyTorch(t *testing.T) {
 		if !ok {
 			t.Fatalf("fixture lacks %s", name)
 		}
-		close(t, name, m.Forward(x).Data(), want, 1e-5)
+		near(t, name, m.Forward(x).Data(), want, 1e-5)
 	}
 }

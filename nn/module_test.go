@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nervelab/nerve/internal/gradcheck"
@@ -158,7 +159,7 @@ func TestSummaryNamesAndCountsMatchPyTorch(t *testing.T) {
 	}
 }
 
-func close(t *testing.T, what string, got, want []float32, tol float64) {
+func near(t *testing.T, what string, got, want []float32, tol float64) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
@@ -189,12 +190,12 @@ func TestLinearMatchesPyTorch(t *testing.T) {
 		}
 		x := tensor.New(c.X, c.InShape...).SetRequiresGrad(true)
 		y := l.Forward(x)
-		close(t, name+" output", y.Data(), c.Y, 1e-5)
+		near(t, name+" output", y.Data(), c.Y, 1e-5)
 		y.BackwardWith(tensor.New(c.G, y.Shape()...))
-		close(t, name+" weight grad", l.Weight.Grad().Data(), c.DWeight, 1e-5)
-		close(t, name+" input grad", x.Grad().Data(), c.DX, 1e-5)
+		near(t, name+" weight grad", l.Weight.Grad().Data(), c.DWeight, 1e-5)
+		near(t, name+" input grad", x.Grad().Data(), c.DX, 1e-5)
 		if c.Bias != nil {
-			close(t, name+" bias grad", l.Bias.Grad().Data(), c.DBias, 1e-5)
+			near(t, name+" bias grad", l.Bias.Grad().Data(), c.DBias, 1e-5)
 		}
 	}
 }
@@ -231,7 +232,7 @@ func TestLoadPyTorchSimpleNN(t *testing.T) {
 	}
 	var out *tensor.Tensor
 	tensor.NoGrad(func() { out = m.Forward(tensor.New(f.Input, len(f.Input)/2, 2)) })
-	close(t, "output", out.Data(), f.Output, 1e-5)
+	near(t, "output", out.Data(), f.Output, 1e-5)
 
 	// The same file written back by nerve is read back identically.
 	path := filepath.Join(t.TempDir(), "back.safetensors")
@@ -255,7 +256,7 @@ func TestLoadPyTorchSimpleNN(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `unexpected "step"`) {
 		t.Fatalf("strict Load: got %v", err)
 	}
-	close(t, "fc1.weight after a refused Load", m.FC1.Weight.Data(), before, 0)
+	near(t, "fc1.weight after a refused Load", m.FC1.Weight.Data(), before, 0)
 }
 
 func TestSaveLoadRoundTripAndMismatch(t *testing.T) {
@@ -268,7 +269,7 @@ func TestSaveLoadRoundTripAndMismatch(t *testing.T) {
 	if err := nn.Load(b, path); err != nil {
 		t.Fatal(err)
 	}
-	close(t, "fc2.weight", b.FC2.Weight.Data(), a.FC2.Weight.Data(), 0)
+	near(t, "fc2.weight", b.FC2.Weight.Data(), a.FC2.Weight.Data(), 0)
 
 	wrong := &SimpleNN{FC1: nn.NewLinear(2, 3), FC2: nn.NewLinear(3, 1, nn.NoBias())}
 	before := wrong.FC1.Weight.Data()
@@ -276,7 +277,7 @@ func TestSaveLoadRoundTripAndMismatch(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "fc1.weight") || !strings.Contains(err.Error(), "fc2.bias") {
 		t.Fatalf("want one error naming every mismatch, got %v", err)
 	}
-	close(t, "untouched fc1.weight", wrong.FC1.Weight.Data(), before, 0)
+	near(t, "untouched fc1.weight", wrong.FC1.Weight.Data(), before, 0)
 	if err := nn.Load(a, filepath.Join(t.TempDir(), "missing.safetensors")); err == nil {
 		t.Fatal("loading a missing file gave no error")
 	}
@@ -342,5 +343,36 @@ func TestSaveWritesPyTorchMetadata(t *testing.T) {
 	}
 	if len(ts) != 4 || !sameData(ts["fc2.weight"], m.FC2.Weight) {
 		t.Errorf("saved tensors %v", ts)
+	}
+}
+
+// TestConcurrentInference runs one model from many goroutines at once, in
+// evaluation mode and without gradients (go test -race checks it).
+func TestConcurrentInference(t *testing.T) {
+	model := nn.NewSequential(nn.NewLinear(4, 8), nn.ReLU{}, nn.NewDropout(0.5), nn.NewLinear(8, 2))
+	nn.Eval(model)
+	x := tensor.NewGenerator(5).Randn(16, 4)
+	var want *tensor.Tensor
+	tensor.NoGrad(func() { want = model.Forward(x) })
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				var y *tensor.Tensor
+				tensor.NoGrad(func() { y = model.Forward(x) })
+				if y.RequiresGrad() || !sameData(y, want) {
+					errs <- "a concurrent forward pass differs or records a graph"
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }
