@@ -1,7 +1,9 @@
 package nn
 
 import (
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -35,15 +37,12 @@ type entry struct {
 	module any
 }
 
-// children lists the tensors and sub-modules of m in field order. Exported
-// fields are walked: *tensor.Tensor fields are parameters (nil ones are
-// skipped); structs with a Forward method (by pointer, by value or in an
-// interface) are sub-modules; slices and arrays of either are numbered 0, 1, … The field
-// name becomes the key with its leading capitals lower-cased (FC1 → fc1,
-// Weight → weight, HiddenLayer → hiddenLayer). A tag `nn:"name"` renames a
-// field, `nn:"-"` skips it, and `nn:",inline"` lists a slice's elements
-// without the field's own name (as Sequential does: 0.weight).
+// children lists the tensors and sub-modules of m in field order; see the
+// package documentation ("Modules and parameters") for the rules.
 func children(m any) []entry {
+	if l, ok := m.(moduleList); ok {
+		return valueEntries("", true, l.v)
+	}
 	v := reflect.ValueOf(m)
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
@@ -54,22 +53,45 @@ func children(m any) []entry {
 	if v.Kind() != reflect.Struct {
 		return nil
 	}
+	return structEntries(v)
+}
+
+func structEntries(v reflect.Value) []entry {
 	var out []entry
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		name, inline, skip := fieldName(f)
 		if skip {
 			continue
 		}
-		out = append(out, valueEntries(name, inline, v.Field(i))...)
+		fv := v.Field(i)
+		if f.Anonymous && name == "" {
+			// An embedded struct's fields are promoted, as Go promotes them.
+			if ev, ok := embedded(fv); ok {
+				out = append(out, structEntries(ev)...)
+			}
+			continue
+		}
+		out = append(out, valueEntries(name, inline, fv)...)
 	}
 	return out
 }
 
+// embedded returns the struct an embedded field holds, if any.
+func embedded(v reflect.Value) (reflect.Value, bool) {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return v, false
+		}
+		v = v.Elem()
+	}
+	return v, v.Kind() == reflect.Struct
+}
+
+// fieldName returns a field's key, whether it is inlined, and whether it
+// is skipped. An embedded field without a tag name gets the name "" (its
+// fields are promoted).
 func fieldName(f reflect.StructField) (name string, inline, skip bool) {
 	tag := f.Tag.Get("nn")
 	if tag == "-" {
@@ -80,24 +102,44 @@ func fieldName(f reflect.StructField) (name string, inline, skip bool) {
 	for _, p := range parts[1:] {
 		inline = inline || p == "inline"
 	}
+	if f.Anonymous && name == "" {
+		k := f.Type.Kind()
+		promotable := k == reflect.Struct || k == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct || k == reflect.Interface
+		return "", false, !promotable || (!f.IsExported() && k != reflect.Struct)
+	}
+	if !f.IsExported() {
+		return "", false, true
+	}
 	if name == "" {
 		name = lowerName(f.Name)
 	}
 	return name, inline, false
 }
 
-// lowerName lower-cases a Go field name's leading capitals: an all-capital
-// name (with digits) entirely, else only its first letter.
+// lowerName turns an exported Go field name into a PyTorch attribute name
+// by lower-casing its leading capitals as Go does for an unexported name:
+// FC1 → fc1, Weight → weight, HTTPServer → httpServer, ConvBN → convBN.
+// The last capital of a leading run stays when a lower-case letter follows
+// it (the start of the next word).
 func lowerName(s string) string {
-	if strings.ToUpper(s) == s {
-		return strings.ToLower(s)
-	}
 	r := []rune(s)
-	r[0] = unicode.ToLower(r[0])
+	n := 0
+	for n < len(r) && (unicode.IsUpper(r[n]) || n > 0 && unicode.IsDigit(r[n])) {
+		n++
+	}
+	if n > 1 && n < len(r) && unicode.IsUpper(r[n-1]) && unicode.IsLower(r[n]) {
+		n--
+	}
+	for i := 0; i < n; i++ {
+		r[i] = unicode.ToLower(r[i])
+	}
 	return string(r)
 }
 
-var tensorType = reflect.TypeOf((*tensor.Tensor)(nil))
+var (
+	tensorType = reflect.TypeOf((*tensor.Tensor)(nil))
+	moduleType = reflect.TypeOf((*Module)(nil)).Elem()
+)
 
 func valueEntries(name string, inline bool, v reflect.Value) []entry {
 	if v.Type() == tensorType {
@@ -108,9 +150,12 @@ func valueEntries(name string, inline bool, v reflect.Value) []entry {
 	}
 	switch v.Kind() {
 	case reflect.Slice, reflect.Array:
+		if !inline && isModuleType(v.Type()) {
+			return []entry{{name: name, module: moduleList{v}}}
+		}
 		var out []entry
 		for j := 0; j < v.Len(); j++ {
-			key := itoa(j)
+			key := strconv.Itoa(j)
 			if !inline {
 				key = name + "." + key
 			}
@@ -125,15 +170,45 @@ func valueEntries(name string, inline bool, v reflect.Value) []entry {
 			return []entry{{name: name, module: v.Interface()}}
 		}
 	case reflect.Struct:
-		if v.CanInterface() && hasForward(v) {
+		if hasForward(v) {
+			if v.CanAddr() { // a pointer, so pointer methods (SetTraining) are reached
+				return []entry{{name: name, module: v.Addr().Interface()}}
+			}
 			return []entry{{name: name, module: v.Interface()}}
 		}
 	case reflect.Func:
-		if !v.IsNil() && v.Type().Implements(reflect.TypeOf((*Module)(nil)).Elem()) {
+		if !v.IsNil() && v.Type().Implements(moduleType) {
 			return []entry{{name: name, module: v.Interface()}}
 		}
 	}
 	return nil
+}
+
+// moduleList stands for a slice or array field of modules, what PyTorch
+// holds in an nn.ModuleList: it prints as ModuleList(…) and numbers its
+// elements (layers.0.weight).
+type moduleList struct{ v reflect.Value }
+
+// isModuleType reports whether values of t are modules, or slices or
+// arrays of modules: structs (or pointers to structs) with a Forward
+// method, interfaces with one, and functions that implement Module.
+func isModuleType(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return isModuleType(t.Elem())
+	case reflect.Interface:
+		_, ok := t.MethodByName("Forward")
+		return ok
+	case reflect.Func:
+		return t.Implements(moduleType)
+	case reflect.Pointer:
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	_, ok := reflect.PointerTo(t).MethodByName("Forward")
+	return ok
 }
 
 func isStruct(v reflect.Value) bool {
@@ -160,20 +235,21 @@ func hasForward(v reflect.Value) bool {
 	return ok
 }
 
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
+// walk calls fn for every tensor under m with its full dotted name, and mod
+// for every module (m itself first, with name ""). A module that contains
+// itself (a field pointing back to a parent) is entered once per path.
+func walk(prefix string, m any, fn func(name string, t *tensor.Tensor), mod func(name string, m any)) {
+	walkPath(prefix, m, fn, mod, map[visit]bool{})
 }
 
-// walk calls fn for every tensor under m with its full dotted name, and mod
-// for every module (m itself first, with name "").
-func walk(prefix string, m any, fn func(name string, t *tensor.Tensor), mod func(name string, m any)) {
+func walkPath(prefix string, m any, fn func(string, *tensor.Tensor), mod func(string, any), path map[visit]bool) {
+	if p, ok := pointerOf(m); ok {
+		if path[p] {
+			return
+		}
+		path[p] = true
+		defer delete(path, p)
+	}
 	if mod != nil {
 		mod(prefix, m)
 	}
@@ -188,8 +264,24 @@ func walk(prefix string, m any, fn func(name string, t *tensor.Tensor), mod func
 			}
 			continue
 		}
-		walk(name, e.module, fn, mod)
+		walkPath(name, e.module, fn, mod, path)
 	}
+}
+
+// visit identifies a module reached through a pointer: its address and
+// type (a struct and its first field share an address).
+type visit struct {
+	addr uintptr
+	typ  reflect.Type
+}
+
+// pointerOf returns what identifies m, if m is a non-nil pointer.
+func pointerOf(m any) (visit, bool) {
+	v := reflect.ValueOf(m)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return visit{}, false
+	}
+	return visit{v.Pointer(), v.Type()}, true
 }
 
 // NamedParameters returns every tensor of m — trainable or frozen — with
@@ -266,18 +358,30 @@ func StateDict(m any) map[string]*tensor.Tensor {
 	return out
 }
 
-// Save writes m's state dict to path in the safetensors format, with the
-// PyTorch parameter names as keys, atomically (a failed save leaves an
-// existing file intact).
-func Save(m any, path string) error { return SaveTensors(path, StateDict(m), nil) }
+// Save writes m's tensors (those of NamedParameters, frozen ones
+// included) to path in the safetensors format, keyed by their PyTorch
+// names, with the metadata {"format": "pt"} that Hugging Face's loaders
+// look for. The file is replaced atomically (see SaveTensors): a failed
+// save leaves an existing file intact.
+func Save(m any, path string) error {
+	return SaveTensors(path, StateDict(m), map[string]string{"format": "pt"})
+}
 
 // Load reads a safetensors file written by Save or by PyTorch's safetensors
-// and copies it into m's tensors in place. Every name and shape is checked
-// first; all mismatches are reported in one error and nothing is loaded.
+// and copies it into m's tensors in place, as PyTorch's strict
+// load_state_dict. Every name, shape and dtype is checked first: all the
+// mismatches (missing, unexpected, wrong shape) are reported in one error
+// that names the file, and nothing is loaded. A file that cannot be read
+// or parsed is an error naming the file too.
 func Load(m any, path string) error {
 	src, _, err := LoadTensors(path)
 	if err != nil {
 		return err
 	}
-	return LoadInto(StateDict(m), src)
+	dst := StateDict(m)
+	if err := checkState(dst, src); err != nil {
+		return fmt.Errorf("nn.Load: %s: %w", path, err)
+	}
+	copyState(dst, src)
+	return nil
 }

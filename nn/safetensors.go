@@ -574,6 +574,16 @@ func LoadTensors(path string) (map[string]*tensor.Tensor, map[string]string, err
 // mismatched tensor is reported, all in one error with one line per
 // problem sorted by name, and then nothing is copied.
 func LoadInto(dst map[string]*tensor.Tensor, src map[string]*tensor.Tensor) error {
+	if err := checkState(dst, src); err != nil {
+		return fmt.Errorf("nn.LoadInto: %w", err)
+	}
+	copyState(dst, src)
+	return nil
+}
+
+// checkState returns an error listing every difference in names, shapes
+// and dtypes between dst and src.
+func checkState(dst map[string]*tensor.Tensor, src map[string]*tensor.Tensor) error {
 	type problem struct{ name, msg string }
 	var probs []problem
 	for name, d := range dst {
@@ -596,25 +606,30 @@ func LoadInto(dst map[string]*tensor.Tensor, src map[string]*tensor.Tensor) erro
 			probs = append(probs, problem{name, fmt.Sprintf("unexpected %q", name)})
 		}
 	}
-	if len(probs) > 0 {
-		sort.Slice(probs, func(i, j int) bool {
-			if probs[i].name != probs[j].name {
-				return probs[i].name < probs[j].name
-			}
-			return probs[i].msg < probs[j].msg
-		})
-		lines := make([]string, len(probs))
-		for i, p := range probs {
-			lines[i] = p.msg
-		}
-		noun := "mismatches"
-		if len(probs) == 1 {
-			noun = "mismatch"
-		}
-		return fmt.Errorf("nn.LoadInto: %d %s, nothing loaded:\n\t%s", len(probs), noun, strings.Join(lines, "\n\t"))
+	if len(probs) == 0 {
+		return nil
 	}
+	sort.Slice(probs, func(i, j int) bool {
+		if probs[i].name != probs[j].name {
+			return probs[i].name < probs[j].name
+		}
+		return probs[i].msg < probs[j].msg
+	})
+	lines := make([]string, len(probs))
+	for i, p := range probs {
+		lines[i] = p.msg
+	}
+	noun := "mismatches"
+	if len(probs) == 1 {
+		noun = "mismatch"
+	}
+	return fmt.Errorf("%d %s, nothing loaded:\n\t%s", len(probs), noun, strings.Join(lines, "\n\t"))
+}
+
+// copyState copies src into dst, whose names and shapes checkState has
+// checked.
+func copyState(dst map[string]*tensor.Tensor, src map[string]*tensor.Tensor) {
 	for name, d := range dst {
 		d.CopyFrom(src[name])
 	}
-	return nil
 }

@@ -17,18 +17,27 @@ type ExtraReprer interface{ ExtraRepr() string }
 //	  (fc2): Linear(in_features=2, out_features=1, bias=True)
 //	)
 //
-// The name is the Go type's; children are the sub-modules the parameter
-// walk finds, keyed as in NamedParameters.
-func Summary(m any) string {
+// Each module prints as its Go type's name followed by its ExtraRepr (if
+// it has one) and its sub-modules — those the parameter walk finds, keyed
+// as in NamedParameters: (fc1), (0), (layers.0) for a slice field. A
+// module met again inside itself (a cycle) is not printed again.
+func Summary(m any) string { return summary(m, map[visit]bool{}) }
+
+func summary(m any, path map[visit]bool) string {
+	if p, ok := pointerOf(m); ok {
+		path[p] = true
+		defer delete(path, p)
+	}
 	var extra []string
 	if e, ok := m.(ExtraReprer); ok && e.ExtraRepr() != "" {
 		extra = strings.Split(e.ExtraRepr(), "\n")
 	}
 	var kids []string
 	for _, c := range children(m) {
-		if c.module != nil {
-			kids = append(kids, "("+c.name+"): "+addIndent(Summary(c.module), 2))
+		if p, ok := pointerOf(c.module); c.module == nil || ok && path[p] {
+			continue
 		}
+		kids = append(kids, "("+c.name+"): "+addIndent(summary(c.module, path), 2))
 	}
 	s := typeName(m) + "("
 	lines := append(extra, kids...)
@@ -51,6 +60,9 @@ func addIndent(s string, n int) string {
 }
 
 func typeName(m any) string {
+	if _, ok := m.(moduleList); ok {
+		return "ModuleList"
+	}
 	t := reflect.TypeOf(m)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
