@@ -138,7 +138,7 @@ func binaryF32(op device.BinaryOp) func(x, y float32) float32 {
 	case device.Minimum:
 		return func(x, y float32) float32 { return -maximum(-x, -y) }
 	}
-	return compareF32(op)
+	return compare[float32](op)
 }
 
 // maximum is max(x, y), NaN if either is NaN.
@@ -149,20 +149,22 @@ func maximum(x, y float32) float32 {
 	return y // also when y is NaN
 }
 
-func compareF32(op device.BinaryOp) func(x, y float32) float32 {
+// compare returns the comparison op on values of one ordered type, with a
+// 0/1 float32 result.
+func compare[T int64 | float32](op device.BinaryOp) func(x, y T) float32 {
 	switch op {
 	case device.Eq:
-		return func(x, y float32) float32 { return b2f(x == y) }
+		return func(x, y T) float32 { return b2f(x == y) }
 	case device.Ne:
-		return func(x, y float32) float32 { return b2f(x != y) }
+		return func(x, y T) float32 { return b2f(x != y) }
 	case device.Gt:
-		return func(x, y float32) float32 { return b2f(x > y) }
+		return func(x, y T) float32 { return b2f(x > y) }
 	case device.Ge:
-		return func(x, y float32) float32 { return b2f(x >= y) }
+		return func(x, y T) float32 { return b2f(x >= y) }
 	case device.Lt:
-		return func(x, y float32) float32 { return b2f(x < y) }
+		return func(x, y T) float32 { return b2f(x < y) }
 	case device.Le:
-		return func(x, y float32) float32 { return b2f(x <= y) }
+		return func(x, y T) float32 { return b2f(x <= y) }
 	}
 	panic(fmt.Sprintf("cpu: Binary: unknown op %v", op))
 }
@@ -185,25 +187,7 @@ func binaryI64(op device.BinaryOp) func(x, y int64) float32 {
 	case device.Minimum:
 		return func(x, y int64) float32 { return float32(min(x, y)) }
 	}
-	return compareI64(op)
-}
-
-func compareI64(op device.BinaryOp) func(x, y int64) float32 {
-	switch op {
-	case device.Eq:
-		return func(x, y int64) float32 { return b2f(x == y) }
-	case device.Ne:
-		return func(x, y int64) float32 { return b2f(x != y) }
-	case device.Gt:
-		return func(x, y int64) float32 { return b2f(x > y) }
-	case device.Ge:
-		return func(x, y int64) float32 { return b2f(x >= y) }
-	case device.Lt:
-		return func(x, y int64) float32 { return b2f(x < y) }
-	case device.Le:
-		return func(x, y int64) float32 { return b2f(x <= y) }
-	}
-	panic(fmt.Sprintf("cpu: Binary: unknown op %v", op))
+	return compare[int64](op)
 }
 
 // Where sets dst = cond ≠ 0 ? a : b, every input read through a layout of
