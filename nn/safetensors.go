@@ -28,11 +28,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nervelab/nerve/internal/atomicfile"
 
 	"github.com/nervelab/nerve/tensor"
 )
@@ -487,56 +488,17 @@ func halfToFloat32(h uint16) float32 {
 	return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
 }
 
-// saveHook, when set (by tests), wraps the temporary file's writer.
-var saveHook func(io.Writer) io.Writer
-
 // SaveTensors writes tensors and metadata to the file at path in the
 // safetensors format, atomically: it writes a temporary file in the same
 // directory, syncs and closes it, then renames it over path. On any
 // failure the temporary file is removed and an existing file at path is
 // left untouched.
-func SaveTensors(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+func SaveTensors(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		return WriteSafetensors(w, tensors, metadata)
+	})
 	if err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	var w io.Writer = f
-	if saveHook != nil {
-		w = saveHook(w)
-	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if err := WriteSafetensors(bw, tensors, metadata); err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, unprefix(err))
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("safetensors: %s: write: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %s: sync: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("safetensors: %s: close: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil { // persist the rename; best effort
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

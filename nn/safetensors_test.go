@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nervelab/nerve/internal/atomicfile"
+
 	"github.com/nervelab/nerve/tensor"
 )
 
@@ -320,9 +322,9 @@ func TestSaveTensorsAtomic(t *testing.T) {
 	}
 	big := map[string]*tensor.Tensor{"w": tensor.Ones(3 << 20)} // more than the 1 MiB buffer
 	for _, n := range []int{0, 5, 100, 2 << 20} {
-		saveHook = func(w io.Writer) io.Writer { return &failAfter{w, n} }
+		atomicfile.Hook = func(w io.Writer) io.Writer { return &failAfter{w, n} }
 		err := SaveTensors(p, big, nil)
-		saveHook = nil
+		atomicfile.Hook = nil
 		if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), p) {
 			t.Fatalf("fail after %d: %v", n, err)
 		}

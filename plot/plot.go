@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/nervelab/nerve/internal/atomicfile"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -131,39 +132,10 @@ func render(path string, w, h vg.Length, drawFn func(draw.Canvas)) error {
 	return writeFile(path, buf.Bytes())
 }
 
-// rename is os.Rename; tests replace it to make the last step fail.
-var rename = os.Rename
-
-// writeFile writes data to a temporary file in path's directory, syncs it
-// and renames it over path, so a failure at any step leaves whatever was
-// at path untouched and no temporary file behind.
-func writeFile(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
+// writeFile writes data to path atomically (see internal/atomicfile).
+func writeFile(path string, data []byte) error {
+	if err := atomicfile.WriteBytes(path, data); err != nil {
 		return fmt.Errorf("plot: %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("plot: %s: %w", path, err)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return rename(tmp.Name(), path)
+	return nil
 }

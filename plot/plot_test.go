@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nervelab/nerve/internal/atomicfile"
+
 	"gonum.org/v1/plot/vg/draw"
 )
 
@@ -287,8 +289,8 @@ func TestFailedWriteKeepsOldFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func(r func(string, string) error) { rename = r }(rename)
-	rename = func(string, string) error { return errors.New("disk on fire") }
+	defer func(r func(string, string) error) { atomicfile.Rename = r }(atomicfile.Rename)
+	atomicfile.Rename = func(string, string) error { return errors.New("disk on fire") }
 	err = Losses(path, []float64{1, 2, 3, 4, 5}, []float64{5, 4, 3, 2, 1})
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("error %v, want the rename's", err)
