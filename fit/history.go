@@ -65,7 +65,7 @@ func (h *History) Last() map[string]float64 {
 // Save writes the history as indented JSON, atomically. Non-finite values
 // (a NaN metric of an empty validation set) are written as null.
 func (h *History) Save(path string) error {
-	b, err := json.MarshalIndent(h.jsonSafe(), "", "  ")
+	b, err := json.MarshalIndent(h, "", "  ")
 	if err != nil {
 		return fmt.Errorf("fit: %s: %w", path, err)
 	}
@@ -74,6 +74,10 @@ func (h *History) Save(path string) error {
 	}
 	return nil
 }
+
+// MarshalJSON encodes the history with non-finite values (a NaN metric of
+// an empty validation set) as null, which JSON can hold.
+func (h *History) MarshalJSON() ([]byte, error) { return json.Marshal(h.jsonSafe()) }
 
 // jsonSafe returns a copy with non-finite values replaced by nil.
 func (h *History) jsonSafe() any {
