@@ -11,7 +11,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/nervelab/nerve/internal/atomicfile"
 )
 
 // Size is the side of the square MNIST image Prepare returns.
@@ -106,7 +107,7 @@ func Save(path string, pix []float32, h, w int) error {
 	for i, v := range pix {
 		img.Pix[i] = toByte(v)
 	}
-	if err := writeAtomic(path, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 		return fmt.Errorf("digit: %w", err)
 	}
 	return nil
@@ -120,33 +121,6 @@ func toByte(v float32) uint8 {
 		return 255
 	}
 	return uint8(math.Round(float64(v) * 255))
-}
-
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriter(f)
-	if err = write(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // gray16 is the luminance of a colour in [0,1], premultiplied by its alpha
