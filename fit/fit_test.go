@@ -232,21 +232,6 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	}
 }
 
-type failAfter struct {
-	w io.Writer
-	n int
-}
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if len(p) > f.n {
-		n, _ := f.w.Write(p[:f.n])
-		f.n = 0
-		return n, errors.New("disk full")
-	}
-	f.n -= len(p)
-	return f.w.Write(p)
-}
-
 func TestFailedCheckpointKeepsTheOldOne(t *testing.T) {
 	ck := filepath.Join(t.TempDir(), "d.ckpt")
 	m, opt, s, l := setup(1)
@@ -257,7 +242,7 @@ func TestFailedCheckpointKeepsTheOldOne(t *testing.T) {
 	for k, v := range nn.StateDict(m) {
 		after1[k] = v.Clone()
 	}
-	atomicfile.Hook = func(w io.Writer) io.Writer { return &failAfter{w, 1000} }
+	atomicfile.Hook = func(w io.Writer) io.Writer { return atomicfile.FailAfter(w, 1000) }
 	_, err := Fit(m, l, Options{Epochs: 2, Loss: nn.CrossEntropyLoss, Optimizer: opt, Schedule: s, Checkpoint: ck, Resume: true})
 	atomicfile.Hook = nil
 	if err == nil || !strings.Contains(err.Error(), "disk full") {

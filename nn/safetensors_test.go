@@ -280,22 +280,6 @@ func TestSaveLoadTensors(t *testing.T) {
 	}
 }
 
-// failAfter fails every write once n bytes have been written.
-type failAfter struct {
-	w io.Writer
-	n int
-}
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if len(p) > f.n {
-		k, _ := f.w.Write(p[:f.n])
-		f.n = 0
-		return k, errors.New("disk full")
-	}
-	f.n -= len(p)
-	return f.w.Write(p)
-}
-
 func TestSaveTensorsAtomic(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "m.safetensors")
@@ -322,7 +306,7 @@ func TestSaveTensorsAtomic(t *testing.T) {
 	}
 	big := map[string]*tensor.Tensor{"w": tensor.Ones(3 << 20)} // more than the 1 MiB buffer
 	for _, n := range []int{0, 5, 100, 2 << 20} {
-		atomicfile.Hook = func(w io.Writer) io.Writer { return &failAfter{w, n} }
+		atomicfile.Hook = func(w io.Writer) io.Writer { return atomicfile.FailAfter(w, n) }
 		err := SaveTensors(p, big, nil)
 		atomicfile.Hook = nil
 		if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), p) {
@@ -353,7 +337,7 @@ func TestSaveTensorsAtomic(t *testing.T) {
 	os.RemoveAll(d)
 	check("rename onto directory")
 	// WriteSafetensors into a failing writer reports the error.
-	if err := WriteSafetensors(&failAfter{io.Discard, 20}, big, nil); err == nil || !strings.Contains(err.Error(), "disk full") {
+	if err := WriteSafetensors(atomicfile.FailAfter(io.Discard, 20), big, nil); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("failing writer: %v", err)
 	}
 }

@@ -170,13 +170,10 @@ func cmdLRFind(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tensor.ManualSeed(c.Seed)
-	model := c.newModel()
-	opt, err := newOptimizer(c.Optimizer, nn.Parameters(model), c.LR)
+	model, opt, loader, err := j.setup()
 	if err != nil {
 		return err
 	}
-	loader := data.NewLoader(j.train, data.Batch(c.Batch), data.Shuffle(c.Seed), data.Workers(c.Workers))
 	fmt.Fprintf(stdout, "sweeping the learning rate of %s from %g to %g over %d batches of %d (%s)\n", c.Optimizer, start, end, steps, c.Batch, c.describe())
 	res, err := fit.FindLR(model, loader, fit.LRFind{Loss: j.loss, Optimizer: opt, Start: start, End: end, Steps: steps})
 	if err != nil {

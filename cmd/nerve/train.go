@@ -20,6 +20,7 @@ import (
 	"github.com/nervelab/nerve/fit"
 	"github.com/nervelab/nerve/internal/atomicfile"
 	"github.com/nervelab/nerve/nn"
+	"github.com/nervelab/nerve/optim"
 	"github.com/nervelab/nerve/plot"
 	"github.com/nervelab/nerve/tensor"
 )
@@ -297,6 +298,20 @@ func runDir(out, kind string) (string, error) {
 	return out, nil
 }
 
+// setup seeds the generator and builds the model, its optimizer and the
+// training loader.
+func (j *job) setup() (*MLP, optim.Optimizer, *data.Loader, error) {
+	c := j.c
+	tensor.ManualSeed(c.Seed)
+	model := c.newModel()
+	opt, err := newOptimizer(c.Optimizer, nn.Parameters(model), c.LR)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	loader := data.NewLoader(j.train, data.Batch(c.Batch), data.Shuffle(c.Seed), data.Workers(c.Workers))
+	return model, opt, loader, nil
+}
+
 // run trains and writes the run folder.
 func (j *job) run(f *trainFlags, stdout io.Writer) error {
 	c := j.c
@@ -310,13 +325,10 @@ func (j *job) run(f *trainFlags, stdout io.Writer) error {
 			return err
 		}
 	}
-	tensor.ManualSeed(c.Seed)
-	model := c.newModel()
-	opt, err := newOptimizer(c.Optimizer, nn.Parameters(model), c.LR)
+	model, opt, loader, err := j.setup()
 	if err != nil {
 		return err
 	}
-	loader := data.NewLoader(j.train, data.Batch(c.Batch), data.Shuffle(c.Seed), data.Workers(c.Workers))
 	var val *data.Loader
 	if j.val != nil {
 		val = data.NewLoader(j.val, data.Batch(1000))

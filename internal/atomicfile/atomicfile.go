@@ -8,6 +8,7 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -76,4 +77,26 @@ func WriteBytes(path string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
+}
+
+// ErrDiskFull is the error of a FailAfter writer.
+var ErrDiskFull = errors.New("disk full")
+
+// FailAfter returns a writer that passes the first n bytes to w and then
+// fails with ErrDiskFull: with Hook, tests interrupt a save part way.
+func FailAfter(w io.Writer, n int) io.Writer { return &failAfter{w, n} }
+
+type failAfter struct {
+	w io.Writer
+	n int
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		n, _ := f.w.Write(p[:f.n])
+		f.n = 0
+		return n, ErrDiskFull
+	}
+	f.n -= len(p)
+	return f.w.Write(p)
 }

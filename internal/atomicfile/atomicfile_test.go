@@ -8,21 +8,6 @@ import (
 	"testing"
 )
 
-type failAfter struct {
-	w io.Writer
-	n int
-}
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if len(p) > f.n {
-		n, _ := f.w.Write(p[:f.n])
-		f.n = 0
-		return n, errors.New("disk full")
-	}
-	f.n -= len(p)
-	return f.w.Write(p)
-}
-
 func TestWriteReplacesOrKeepsOld(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f.bin")
@@ -41,7 +26,7 @@ func TestWriteReplacesOrKeepsOld(t *testing.T) {
 	}
 	big := make([]byte, 3<<20)
 	for _, n := range []int{0, 2, 2 << 20} {
-		Hook = func(w io.Writer) io.Writer { return &failAfter{w, n} }
+		Hook = func(w io.Writer) io.Writer { return FailAfter(w, n) }
 		err := WriteBytes(p, big)
 		Hook = nil
 		if err == nil {
