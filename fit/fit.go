@@ -162,7 +162,7 @@ func newRun(model nn.Module, train *data.Loader, o Options) (*run, error) {
 			p.Early = &earlyState{}
 		}
 		r.p = p
-		r.rep.printf("resuming from %s: %d epochs done%s\n", o.Checkpoint, p.Epoch, batchNote(p.Batch))
+		r.rep.printf("resuming from %s: epochs done: %d%s\n", o.Checkpoint, p.Epoch, batchNote(p.Batch))
 	}
 	r.p.Epochs = o.Epochs
 	return r, nil

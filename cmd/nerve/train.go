@@ -65,7 +65,7 @@ func newTrainFlags(kind string, stdout io.Writer) *trainFlags {
 	fs.IntVar(&f.workers, "workers", 1, "goroutines preparing the next batches during each step (0: none)")
 	if kind == "mnist" {
 		fs.StringVar(&f.data, "data", "", "folder with the MNIST IDX files (default: the GoMNIST module in the Go module cache)")
-		fs.BoolVar(&f.normalize, "normalize", true, "normalise pixels with MNIST's mean 0.1307 and std 0.3081")
+		fs.BoolVar(&f.normalize, "normalize", false, "normalise pixels with MNIST's mean 0.1307 and std 0.3081 (default: [0,1] as the quickstart's ToTensor)")
 		fs.IntVar(&f.limit, "limit", 0, "train on the first N training images only (0: all 60000), for quick runs")
 	} else {
 		fs.StringVar(&f.target, "target", "", "target column(s), comma-separated (default: the last column)")
