@@ -76,7 +76,7 @@ type NonFiniteError struct {
 func (e *NonFiniteError) Error() string {
 	msg := fmt.Sprintf("fit: loss is %v at epoch %d, batch %d; training stopped", e.Loss, e.Epoch, e.Batch)
 	if e.Checkpoint != "" {
-		msg += fmt.Sprintf(" (the checkpoint %s after %d epochs is kept)", e.Checkpoint, e.Saved)
+		msg += fmt.Sprintf(" (the checkpoint %s from the end of epoch %d is kept)", e.Checkpoint, e.Saved)
 	}
 	return msg + "; try a lower learning rate or gradient clipping"
 }
