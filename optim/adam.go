@@ -64,6 +64,9 @@ func (o *Adam) Step() {
 // adamStep updates parameter i (p, gradient d) by Adam's rule, or AdamW's
 // when decoupled: θ ← θ·(1 − lr·λ) instead of adding λ·θ to the gradient.
 func adamStep(b *base, c AdamConfig, decoupled bool, g *Group, i int, p, d *tensor.Tensor) {
+	if fuse && !c.AMSGrad && fusedAdam(b, c, decoupled, g, i, p, d) {
+		return
+	}
 	if c.Maximize {
 		d = d.Neg()
 	}
@@ -89,6 +92,32 @@ func adamStep(b *base, c AdamConfig, decoupled bool, g *Group, i int, p, d *tens
 	bc2 := math.Sqrt(1 - math.Pow(c.Beta2, t))
 	denom := v.Sqrt().DivScalar(f32(bc2)).AddScalar(f32(c.Eps))
 	p.SubInPlace(m.Div(denom).MulScalar(f32(g.LR / bc1)))
+}
+
+// fuse enables the fused kernels; tests turn it off to compare the paths.
+var fuse = true
+
+// fusedAdam runs adamStep's update (without AMSGrad) as one kernel when
+// the device offers it; the float32 scalars are rounded exactly as the
+// composed path rounds them, so both give the same bits.
+func fusedAdam(b *base, c AdamConfig, decoupled bool, g *Group, i int, p, d *tensor.Tensor) bool {
+	m := b.buf(i, "exp_avg", p, 0)
+	v := b.buf(i, "exp_avg_sq", p, 0)
+	t := float64(b.steps[i] + 1)
+	bc1 := 1 - math.Pow(c.Beta1, t)
+	bc2 := math.Sqrt(1 - math.Pow(c.Beta2, t))
+	a := tensor.AdamParams{
+		Beta1: f32(c.Beta1), OneMinusBeta1: f32(1 - c.Beta1),
+		Beta2: f32(c.Beta2), OneMinusBeta2: f32(1 - c.Beta2),
+		InvBC2: 1 / f32(bc2), Eps: f32(c.Eps), StepSize: f32(g.LR / bc1),
+		Decay: f32(1 - g.LR*g.WeightDecay), WeightDecay: f32(g.WeightDecay),
+		Decoupled: decoupled, Maximize: c.Maximize,
+	}
+	if !tensor.FusedAdamStep(p, d, m, v, a) {
+		return false
+	}
+	b.steps[i]++
+	return true
 }
 
 // SetMomentum sets β₁, the decay of the first-moment average, as PyTorch's

@@ -303,3 +303,31 @@ func namesLocked() []string {
 	sort.Strings(ns)
 	return ns
 }
+
+// AdamParams are the scalars of one fused Adam or AdamW update, each
+// already rounded to float32 as the composed ops would round it.
+type AdamParams struct {
+	Beta1, OneMinusBeta1 float32 // β₁ and 1 − β₁
+	Beta2, OneMinusBeta2 float32 // β₂ and 1 − β₂
+	InvBC2               float32 // 1 / √(1 − β₂ᵗ)
+	Eps                  float32
+	StepSize             float32 // lr / (1 − β₁ᵗ)
+	Decay                float32 // AdamW: θ ← θ·Decay first (1 − lr·λ); used when Decoupled
+	WeightDecay          float32 // Adam: ∇ ← ∇ + λ·θ; used when not Decoupled and non-zero
+	Decoupled, Maximize  bool
+}
+
+// Fused is an optional Device capability: optimizer updates in one pass
+// over contiguous float32 buffers of n elements from offset 0, instead of
+// a dozen element-wise kernels and temporaries. A device without it gets
+// the composed ops; both must give the same bits.
+type Fused interface {
+	// AdamStep applies Adam's (or AdamW's) update to parameter p with
+	// gradient g, first moment m and second moment v, all in place but g:
+	//
+	//	θ ← θ·Decay (decoupled)  or  g ← g + λ·θ (L2)      (g negated first if Maximize)
+	//	m ← m·β₁ + g·(1 − β₁)
+	//	v ← v·β₂ + g²·(1 − β₂)
+	//	θ ← θ − m / (√v·InvBC2 + ε) · StepSize
+	AdamStep(p, g, m, v Buffer, n int, a AdamParams)
+}

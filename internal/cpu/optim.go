@@ -1,0 +1,38 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/nervelab/nerve/internal/device"
+)
+
+// AdamStep is Adam's update in one pass (see device.Fused). Each line
+// performs the same float32 operations, in the same order, as the
+// composed kernels the optimizer would otherwise run (scaleShift's
+// x·s + 0 included, which only matters for the sign of a zero), so the
+// fused and composed paths agree bit for bit.
+func (Device) AdamStep(pb, gb, mb, vb device.Buffer, n int, a device.AdamParams) {
+	p, g := f32s(pb)[:n], f32s(gb)[:n]
+	m, v := f32s(mb)[:n], f32s(vb)[:n]
+	parallelElems(n, func(lo, hi int) { adamLoop(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], &a) })
+}
+
+func adamLoop(p, g, m, v []float32, a *device.AdamParams) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, pi := range p {
+		gi := g[i]
+		if a.Maximize {
+			gi = -gi*1 + 0
+		}
+		if a.Decoupled {
+			pi = pi*a.Decay + 0
+		} else if a.WeightDecay != 0 {
+			gi = gi + (pi*a.WeightDecay + 0)
+		}
+		mi := (m[i]*a.Beta1 + 0) + (gi*a.OneMinusBeta1 + 0)
+		vi := (v[i]*a.Beta2 + 0) + ((gi*gi)*a.OneMinusBeta2 + 0)
+		m[i], v[i] = mi, vi
+		denom := (float32(math.Sqrt(float64(vi)))*a.InvBC2 + 0) + a.Eps
+		p[i] = pi - ((mi/denom)*a.StepSize + 0)
+	}
+}
