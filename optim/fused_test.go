@@ -7,10 +7,10 @@ import (
 	"github.com/nervelab/nerve/tensor"
 )
 
-// TestFusedAdamMatchesComposed runs Adam and AdamW through the fused
+// TestFusedMatchesComposed runs Adam, AdamW and SGD through the fused
 // kernel and through the composed ops from the same start and checks the
 // parameters and moments agree bit for bit.
-func TestFusedAdamMatchesComposed(t *testing.T) {
+func TestFusedMatchesComposed(t *testing.T) {
 	configs := map[string]func(ps []*tensor.Tensor) Optimizer{
 		"adam": func(ps []*tensor.Tensor) Optimizer { return NewAdam(ps, AdamConfig{LR: 0.01}) },
 		"adam-l2-max": func(ps []*tensor.Tensor) Optimizer {
@@ -36,8 +36,10 @@ func TestFusedAdamMatchesComposed(t *testing.T) {
 			}
 			st, _ := opt.State()
 			out := append([]*tensor.Tensor{}, ps...)
-			for _, k := range []string{"0.exp_avg", "0.exp_avg_sq", "1.exp_avg", "1.exp_avg_sq"} {
-				out = append(out, st.Buffers[k])
+			for _, k := range []string{"0.exp_avg", "0.exp_avg_sq", "1.exp_avg", "1.exp_avg_sq", "0.momentum_buffer", "1.momentum_buffer"} {
+				if b, ok := st.Buffers[k]; ok {
+					out = append(out, b)
+				}
 			}
 			return out
 		}

@@ -50,6 +50,9 @@ func NewSGDGroups(groups []Group, cfg SGDConfig) *SGD {
 func (o *SGD) Step() {
 	c := o.cfg
 	o.each(func(g *Group, i int, p, d *tensor.Tensor) {
+		if fuse && o.fused(g, i, p, d) {
+			return
+		}
 		if c.Maximize {
 			d = d.Neg()
 		}
@@ -74,6 +77,29 @@ func (o *SGD) Step() {
 		o.steps[i]++
 		p.SubInPlace(d.MulScalar(f32(g.LR)))
 	})
+}
+
+// fused runs Step's update for one parameter as a single kernel when the
+// device offers it (the same bits as the composed path below).
+func (o *SGD) fused(g *Group, i int, p, d *tensor.Tensor) bool {
+	c := o.cfg
+	a := tensor.SGDParams{LR: f32(g.LR), WeightDecay: f32(g.WeightDecay), Momentum: f32(c.Momentum),
+		OneMinusDamp: f32(1 - c.Dampening), Nesterov: c.Nesterov, Maximize: c.Maximize}
+	var b *tensor.Tensor
+	if c.Momentum != 0 {
+		var ok bool
+		if b, ok = o.bufs[i]["momentum_buffer"]; !ok {
+			b, a.First = tensor.ZerosLike(p), true
+		}
+	}
+	if !tensor.FusedSGDStep(p, d, b, a) {
+		return false
+	}
+	if a.First {
+		o.bufs[i]["momentum_buffer"] = b
+	}
+	o.steps[i]++
+	return true
 }
 
 // SetMomentum sets μ, as sched.OneCycleLR does when it cycles momentum.

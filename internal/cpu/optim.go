@@ -36,3 +36,46 @@ func adamLoop(p, g, m, v []float32, a *device.AdamParams) {
 		p[i] = pi - ((mi/denom)*a.StepSize + 0)
 	}
 }
+
+// SGDStep is SGD's update in one pass (see device.Fused), in the composed
+// path's float32 operations and order.
+func (Device) SGDStep(pb, gb, bb device.Buffer, n int, a device.SGDParams) {
+	p, g := f32s(pb)[:n], f32s(gb)[:n]
+	var b []float32
+	if bb != nil {
+		b = f32s(bb)[:n]
+	}
+	parallelElems(n, func(lo, hi int) {
+		var bs []float32
+		if b != nil {
+			bs = b[lo:hi]
+		}
+		sgdLoop(p[lo:hi], g[lo:hi], bs, &a)
+	})
+}
+
+func sgdLoop(p, g, b []float32, a *device.SGDParams) {
+	g = g[:len(p)]
+	for i, pi := range p {
+		d := g[i]
+		if a.Maximize {
+			d = -d*1 + 0
+		}
+		if a.WeightDecay != 0 {
+			d = d + (pi*a.WeightDecay + 0)
+		}
+		if b != nil {
+			bi := d
+			if !a.First {
+				bi = (b[i]*a.Momentum + 0) + (d*a.OneMinusDamp + 0)
+			}
+			b[i] = bi
+			if a.Nesterov {
+				d = d + (bi*a.Momentum + 0)
+			} else {
+				d = bi
+			}
+		}
+		p[i] = pi - (d*a.LR + 0)
+	}
+}

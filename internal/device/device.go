@@ -330,4 +330,19 @@ type Fused interface {
 	//	v ← v·β₂ + g²·(1 − β₂)
 	//	θ ← θ − m / (√v·InvBC2 + ε) · StepSize
 	AdamStep(p, g, m, v Buffer, n int, a AdamParams)
+	// SGDStep applies SGD's update to p with gradient g and momentum
+	// buffer b (nil without momentum), all in place but g:
+	//
+	//	g ← g + λ·θ (if λ ≠ 0; g negated first if Maximize)
+	//	b ← g (First) or b·μ + g·(1 − τ);  g ← g + μ·b (Nesterov) or b
+	//	θ ← θ − g·lr
+	SGDStep(p, g, b Buffer, n int, a SGDParams)
+}
+
+// SGDParams are the scalars of one fused SGD update, rounded to float32
+// as the composed ops round them.
+type SGDParams struct {
+	LR, WeightDecay           float32
+	Momentum, OneMinusDamp    float32 // μ and 1 − τ; momentum is used when the buffer is not nil
+	First, Nesterov, Maximize bool    // First: the buffer starts as the gradient
 }
