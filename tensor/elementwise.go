@@ -20,7 +20,10 @@ func binaryRaw(name string, op device.BinaryOp, a, b *Tensor) *Tensor {
 	if a.DType() != b.DType() {
 		shapePanic(name, a.shape, b.shape, "have different dtypes (%s and %s)", a.DType(), b.DType())
 	}
-	shape := broadcastShapes(name, a.shape, b.shape)
+	shape := a.shape
+	if !sameShape(a.shape, b.shape) {
+		shape = broadcastShapes(name, a.shape, b.shape)
+	}
 	out := empty(a.dev, Float32, shape)
 	a.dev.Binary(op, out.buf, out.layout(), a.buf, a.broadcastTo(shape).layout(), b.buf, b.broadcastTo(shape).layout())
 	return out

@@ -53,12 +53,17 @@ func defaultDevice() device.Device {
 
 // empty allocates a contiguous, zero-filled tensor.
 func empty(dev device.Device, dt DType, shape []int) *Tensor {
-	shape = cloneInts(shape)
-	if shape == nil {
-		shape = []int{}
+	// shape and strides share one allocation.
+	dims := len(shape)
+	both := make([]int, 2*dims)
+	copy(both, shape)
+	shape, strides := both[:dims:dims], both[dims:]
+	s := 1
+	for d := dims - 1; d >= 0; d-- {
+		strides[d] = s
+		s *= shape[d]
 	}
-	n := numel(shape)
-	return &Tensor{dev: dev, buf: dev.Alloc(dt, n), shape: shape, strides: contiguousStrides(shape)}
+	return &Tensor{dev: dev, buf: dev.Alloc(dt, s), shape: shape, strides: strides}
 }
 
 // Shape returns a copy of the tensor's shape; for a 0-dimensional tensor it

@@ -16,6 +16,10 @@ import (
 func (Device) Binary(op device.BinaryOp, dst device.Buffer, dl device.Layout,
 	a device.Buffer, al device.Layout, b device.Buffer, bl device.Layout) {
 	d, ab := f32s(dst), buf(a)
+	if n, ok := denseTriple(dl, al, bl); ok && op <= device.Div && ab.dt == device.Float32 {
+		denseArith(op, d[dl.Offset:dl.Offset+n], f32s(a)[al.Offset:al.Offset+n], f32s(b)[bl.Offset:bl.Offset+n])
+		return
+	}
 	var it iter
 	it.init(dl.Shape, dl, al, bl)
 	if it.total == 0 {
@@ -33,6 +37,35 @@ func (Device) Binary(op device.BinaryOp, dst device.Buffer, dl device.Layout,
 		if !contiguousArith(op, d, x, y, &o, &st, n) {
 			stridedF32(f, d, x, y, &o, &st, n)
 		}
+	})
+}
+
+// denseTriple reports whether three layouts of one shape are all
+// row-major without gaps (any offsets), and returns their size.
+func denseTriple(dl, al, bl device.Layout) (int, bool) {
+	n := 1
+	for d := len(dl.Shape) - 1; d >= 0; d-- {
+		if dl.Shape[d] != 1 && (dl.Strides[d] != n || al.Strides[d] != n || bl.Strides[d] != n) {
+			return 0, false
+		}
+		n *= dl.Shape[d]
+	}
+	return n, true
+}
+
+// denseArith is one of the four arithmetic ops over dense slices, split
+// over the pool when large (small ones run inline: no closure, no
+// allocation).
+func denseArith(op device.BinaryOp, d, a, b []float32) {
+	var st = [maxOps]int{1, 1, 1}
+	var o [maxOps]int
+	if len(d) < parallelThreshold {
+		contiguousArith(op, d, a, b, &o, &st, len(d))
+		return
+	}
+	parallelElems(len(d), func(lo, hi int) {
+		o := [maxOps]int{lo, lo, lo}
+		contiguousArith(op, d, a, b, &o, &st, hi-lo)
 	})
 }
 
