@@ -1,9 +1,10 @@
 package tensor
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/nervelab/nerve/internal/goroutine"
 )
 
 // node is an op in the autograd graph: the inputs it read and the function
@@ -218,7 +219,7 @@ var (
 // grad. Other goroutines are unaffected, so many goroutines may run inference
 // on one model at once while another trains. Scopes nest.
 func NoGrad(fn func()) {
-	id := goid()
+	id := goroutine.ID()
 	v, _ := noGradByG.LoadOrStore(id, new(int64))
 	depth := v.(*int64)
 	*depth++
@@ -238,21 +239,6 @@ func GradEnabled() bool {
 	if noGradScopes.Load() == 0 {
 		return true
 	}
-	_, off := noGradByG.Load(goid())
+	_, off := noGradByG.Load(goroutine.ID())
 	return !off
-}
-
-// goid returns the calling goroutine's id, parsed from its stack header
-// ("goroutine 18 [running]:").
-func goid() uint64 {
-	var buf [32]byte
-	n := runtime.Stack(buf[:], false)
-	var id uint64
-	for _, c := range buf[len("goroutine "):n] {
-		if c < '0' || c > '9' {
-			break
-		}
-		id = id*10 + uint64(c-'0')
-	}
-	return id
 }
