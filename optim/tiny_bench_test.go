@@ -14,7 +14,9 @@ import (
 
 type mlp10 struct{ FC1, FC2 *nn.Linear }
 
-func (m *mlp10) Forward(x *tensor.Tensor) *tensor.Tensor { return m.FC2.Forward(m.FC1.Forward(x).ReLU()) }
+func (m *mlp10) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return m.FC2.Forward(m.FC1.Forward(x).ReLU())
+}
 
 // BenchmarkStepMLP10x20x2Adam is Linear(10,20), ReLU, Linear(20,2), MSE,
 // Adam on one input vector.
