@@ -47,3 +47,25 @@ func BenchmarkStepLinear2x1SGD(b *testing.B) {
 		opt.Step()
 	}
 }
+
+// BenchmarkStepMLPQuickstartAdam is one steady-state training step of the
+// quickstart MLP (784-512-512-10, batch 64, cross-entropy, Adam): the
+// arithmetic is real, so this measures heap bytes per step as much as time.
+func BenchmarkStepMLPQuickstartAdam(b *testing.B) {
+	g := tensor.NewGenerator(0)
+	m := nn.NewSequential(nn.NewLinear(784, 512, nn.WithGenerator(g)), nn.ReLU{},
+		nn.NewLinear(512, 512, nn.WithGenerator(g)), nn.ReLU{}, nn.NewLinear(512, 10, nn.WithGenerator(g)))
+	opt := optim.NewAdam(nn.Parameters(m), optim.AdamConfig{LR: 1e-3})
+	x, y := g.Rand(64, 784), g.RandInt(0, 10, 64)
+	step := func() {
+		opt.ZeroGrad()
+		nn.CrossEntropyLoss(m.Forward(x), y).Backward()
+		opt.Step()
+	}
+	step() // the optimizer's buffers
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+}
