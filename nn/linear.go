@@ -60,14 +60,10 @@ func NewLinear(in, out int, opts ...LinearOption) *Linear {
 	return l
 }
 
-// Forward computes x·Wᵀ + b. It panics (a *tensor.ShapeError) if x's last
+// Forward computes x·Wᵀ + b (tensor.Linear: one gemm, bias included). It panics (a *tensor.ShapeError) if x's last
 // dim is not in.
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
-	y := x.MatMul(l.Weight.T())
-	if l.Bias != nil {
-		y = y.Add(l.Bias)
-	}
-	return y
+	return tensor.Linear(x, l.Weight, l.Bias)
 }
 
 // ExtraRepr is what Summary prints inside Linear(…):

@@ -147,16 +147,24 @@ func propagate(v, gv *Tensor, grads map[*Tensor]*Tensor) {
 			panic(&GradError{Op: v.node.op + "Backward", Why: "internal error: gradient of shape " +
 				shapeString(gj.shape) + " for input of shape " + shapeString(in.shape)})
 		}
+		owned := gj.owned
 		gj = gj.Detach()
 		if prev := grads[in]; prev != nil {
-			gj = binaryRaw("Add", addOp, prev, gj)
+			gj, owned = binaryRaw("Add", addOp, prev, gj), true
 		}
+		gj.owned = owned
 		grads[in] = gj
 	}
 }
 
 func (t *Tensor) accumulate(g *Tensor) {
 	if t.grad == nil {
+		if g.owned && g.offset == 0 && g.IsContiguous() {
+			// A fresh gradient nothing else refers to (see propagate).
+			g.owned = false
+			t.grad = g
+			return
+		}
 		t.grad = g.dense()
 		if t.grad == g {
 			// Own the storage: g may alias an input's or the seed's data.

@@ -156,6 +156,15 @@ func gradCases() []gradCase {
 		{name: "MatMul/3x2", shapes: [][]int{{2, 3, 4}, {4, 5}}, fn: mm},
 		{name: "MatMul/2x3", shapes: [][]int{{3, 4}, {2, 4, 5}}, fn: mm},
 		{name: "MatMul/4dBroadcast", shapes: [][]int{{2, 1, 3, 4}, {1, 3, 4, 2}}, fn: mm},
+		{name: "Linear/2d", shapes: [][]int{{3, 4}, {5, 4}, {5}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			return tensor.Linear(xs[0], xs[1], xs[2])
+		}},
+		{name: "Linear/3d", shapes: [][]int{{2, 3, 4}, {5, 4}, {5}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			return tensor.Linear(xs[0], xs[1], xs[2])
+		}},
+		{name: "Linear/1dNoBias", shapes: [][]int{{4}, {2, 4}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			return tensor.Linear(xs[0], xs[1], nil)
+		}},
 	}
 	cs = append(cs, bin("Add", (*tensor.Tensor).Add, nil)...)
 	cs = append(cs, bin("Sub", (*tensor.Tensor).Sub, nil)...)

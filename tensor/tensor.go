@@ -32,6 +32,7 @@ type Tensor struct {
 	requiresGrad bool
 	grad         *Tensor
 	node         *node // the op that made this tensor; nil for leaves
+	owned        bool  // a fresh gradient no other tensor shares: Backward may keep it as a leaf's grad
 }
 
 var (
