@@ -26,13 +26,16 @@ type blocking struct {
 	kernel     microKernel
 }
 
-// gemmBlocking is the blocking in use. A SIMD micro-kernel, when one
-// exists, installs itself here with its own parameters.
-var gemmBlocking = blocking{
+// blockingGo is the blocking of the pure-Go micro-kernel.
+var blockingGo = blocking{
 	mr: kernelMR, nr: kernelNR,
 	kc: 256, mc: 128, nc: 256,
 	kernel: kernel4x16,
 }
+
+// gemmBlocking is the blocking in use. A SIMD micro-kernel, when one
+// exists, installs itself here at init with its own parameters.
+var gemmBlocking = blockingGo
 
 // smallGemm is the flop count (M·N·K) below which Gemm runs plain loops on
 // the caller's goroutine: packing and threads cost more than they save.
