@@ -32,7 +32,7 @@ func checked(mr, nr int, k microKernel) microKernel {
 var (
 	blockingAVX512 = blocking{
 		mr: 14, nr: 32,
-		kc: 256, mc: 168, nc: 512,
+		kc: 384, mc: 336, nc: 1024,
 		kernel: checked(14, 32, kernelAVX512),
 	}
 	blockingAVX2 = blocking{
