@@ -41,6 +41,11 @@ var gemmBlocking = blockingGo
 // the caller's goroutine: packing and threads cost more than they save.
 const smallGemm = 1 << 15
 
+// gemmTaskFlops is the least work (M·N·K) worth a task of its own in
+// gemmBlocked: with a SIMD kernel a smaller product runs in tens of
+// microseconds, about what handing tasks to the pool costs.
+const gemmTaskFlops = 1 << 21
+
 // gemmTask is one tile of C of one batch item: rows i0..i1, columns j0..j1.
 type gemmTask struct{ bi, i0, i1, j0, j1 int }
 
@@ -211,13 +216,14 @@ func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
 
 // gemmTileSize picks the tile of C one task computes: the blocking's mc×nc,
 // shrunk (in whole micro-tiles) until there are at least two tasks per
-// worker, so every core gets work, then evened out so that the last row
-// and column of tiles are not mostly empty (M = 1024 in tiles of 336 rows
-// would leave a last task of 16 rows).
+// worker (fewer for small products; see gemmTaskFlops), so every core gets
+// work, then evened out so that the last row and column of tiles are not
+// mostly empty (M = 1024 in tiles of 336 rows would leave a last task of
+// 16 rows).
 func gemmTileSize(p *device.GemmParams, bk *blocking) (mc, nc int) {
 	mc = min(bk.mc, roundUp(p.M, bk.mr))
 	nc = min(bk.nc, roundUp(p.N, bk.nr))
-	want := 2 * numWorkers()
+	want := min(2*numWorkers(), max(1, p.Batch*p.M*p.N*p.K/gemmTaskFlops))
 	for p.Batch*ceilDiv(p.M, mc)*ceilDiv(p.N, nc) < want {
 		switch {
 		case mc >= nc && mc > bk.mr:
