@@ -10,7 +10,7 @@ import (
 // BenchmarkMatMul reports GFLOP/s (2n³ flops per product) for square
 // matrices: go test -run XXX -bench MatMul ./tensor
 func BenchmarkMatMul(b *testing.B) {
-	for _, n := range []int{128, 512, 1024} {
+	for _, n := range []int{64, 128, 256, 512, 1024} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			g := tensor.NewGenerator(1)
 			x, y := g.Randn(n, n), g.Randn(n, n)

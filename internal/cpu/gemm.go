@@ -26,17 +26,25 @@ type blocking struct {
 	kernel     microKernel
 }
 
-// gemmBlocking is the blocking in use. A SIMD micro-kernel, when one
-// exists, installs itself here with its own parameters.
-var gemmBlocking = blocking{
+// blockingGo is the blocking of the pure-Go micro-kernel.
+var blockingGo = blocking{
 	mr: kernelMR, nr: kernelNR,
 	kc: 256, mc: 128, nc: 256,
 	kernel: kernel4x16,
 }
 
+// gemmBlocking is the blocking in use. A SIMD micro-kernel, when one
+// exists, installs itself here at init with its own parameters.
+var gemmBlocking = blockingGo
+
 // smallGemm is the flop count (M·N·K) below which Gemm runs plain loops on
 // the caller's goroutine: packing and threads cost more than they save.
 const smallGemm = 1 << 15
+
+// gemmTaskFlops is the least work (M·N·K) worth a task of its own in
+// gemmBlocked: with a SIMD kernel a smaller product runs in tens of
+// microseconds, about what handing tasks to the pool costs.
+const gemmTaskFlops = 1 << 21
 
 // gemmTask is one tile of C of one batch item: rows i0..i1, columns j0..j1.
 type gemmTask struct{ bi, i0, i1, j0, j1 int }
@@ -208,11 +216,14 @@ func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
 
 // gemmTileSize picks the tile of C one task computes: the blocking's mc×nc,
 // shrunk (in whole micro-tiles) until there are at least two tasks per
-// worker, so every core gets work.
+// worker (fewer for small products; see gemmTaskFlops), so every core gets
+// work, then evened out so that the last row and column of tiles are not
+// mostly empty (M = 1024 in tiles of 336 rows would leave a last task of
+// 16 rows).
 func gemmTileSize(p *device.GemmParams, bk *blocking) (mc, nc int) {
 	mc = min(bk.mc, roundUp(p.M, bk.mr))
 	nc = min(bk.nc, roundUp(p.N, bk.nr))
-	want := 2 * numWorkers()
+	want := min(2*numWorkers(), max(1, p.Batch*p.M*p.N*p.K/gemmTaskFlops))
 	for p.Batch*ceilDiv(p.M, mc)*ceilDiv(p.N, nc) < want {
 		switch {
 		case mc >= nc && mc > bk.mr:
@@ -222,10 +233,16 @@ func gemmTileSize(p *device.GemmParams, bk *blocking) (mc, nc int) {
 		case mc > bk.mr:
 			mc = roundUp(mc/2, bk.mr)
 		default:
-			return mc, nc
+			return even(p.M, mc, bk.mr), even(p.N, nc, bk.nr)
 		}
 	}
-	return mc, nc
+	return even(p.M, mc, bk.mr), even(p.N, nc, bk.nr)
+}
+
+// even returns the smallest multiple of r that splits n into as many
+// blocks as size does.
+func even(n, size, r int) int {
+	return roundUp(ceilDiv(n, ceilDiv(n, size)), r)
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -237,8 +254,9 @@ func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork, t gemmTask) {
 	oa, ob, oc := p.OffA+t.bi*p.StrideA, p.OffB+t.bi*p.StrideB, p.OffC+t.bi*p.StrideC
 	scaleTile(c, oc+t.i0*p.LDC+t.j0, p.LDC, t.i1-t.i0, t.j1-t.j0, p.Beta)
-	for pc := 0; pc < p.K; pc += bk.kc {
-		kc := min(bk.kc, p.K-pc)
+	step := even(p.K, bk.kc, 1) // K = 512 in panels of 256, not 384 + 128
+	for pc := 0; pc < p.K; pc += step {
+		kc := min(step, p.K-pc)
 		packB(w.b, b, ob, p.LDB, p.TransB, pc, kc, t.j0, t.j1, bk.nr)
 		packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, t.i0, t.i1, bk.mr)
 		gemmMacro(p, c, oc, bk, w, t, kc)

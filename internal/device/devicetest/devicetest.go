@@ -48,6 +48,10 @@ func RunAll(t *testing.T, dev device.Device) {
 	}
 }
 
+// RunGemm runs the Gemm part of the suite alone, for backends that test
+// several GEMM implementations.
+func RunGemm(t *testing.T, dev device.Device) { testGemm(t, dev) }
+
 // guard is the value written around the range a kernel may touch.
 const guard = -7777.25
 

@@ -1,0 +1,132 @@
+//go:build amd64 && !purego
+
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nervelab/nerve/internal/device/devicetest"
+	"golang.org/x/sys/cpu"
+)
+
+// refKernel is the micro-kernel's definition for an mr×nr tile, summed in
+// float64; it also returns, per element, Σ|alpha·a·b| for the tolerance.
+func refKernel(mr, nr, kc int, a, b, c []float32, ldc int, alpha float32) (want, mag []float64) {
+	want, mag = make([]float64, mr*nr), make([]float64, mr*nr)
+	for i := range mr {
+		for j := range nr {
+			var s, m float64
+			for p := range kc {
+				v := float64(a[p*mr+i]) * float64(b[p*nr+j])
+				s += v
+				m += math.Abs(v)
+			}
+			want[i*nr+j] = float64(c[i*ldc+j]) + float64(alpha)*s
+			mag[i*nr+j] = math.Abs(float64(c[i*ldc+j])) + math.Abs(float64(alpha))*m
+		}
+	}
+	return want, mag
+}
+
+func TestGemmKernels(t *testing.T) {
+	kernels := []struct {
+		name   string
+		ok     bool
+		mr, nr int
+		k      microKernel
+	}{
+		{"AVX512", cpu.X86.HasAVX512F, 14, 32, kernelAVX512},
+		{"AVX2", cpu.X86.HasAVX2 && cpu.X86.HasFMA, 6, 16, kernelAVX2},
+		{"Go", true, kernelMR, kernelNR, kernel4x16},
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	kcs := []int{}
+	for kc := range 68 {
+		kcs = append(kcs, kc)
+	}
+	kcs = append(kcs, 255, 256, 257, 512, 1001)
+	const guard, pad = -12345.5, 7
+	for _, kn := range kernels {
+		if !kn.ok {
+			t.Logf("%s: not supported here, skipped", kn.name)
+			continue
+		}
+		for _, kc := range kcs {
+			for _, alpha := range []float32{1, -0.75} {
+				ldc := kn.nr + 5
+				a := make([]float32, kc*kn.mr+pad)
+				b := make([]float32, kc*kn.nr+pad)
+				for i := range a {
+					a[i] = float32(r.NormFloat64())
+				}
+				for i := range b {
+					b[i] = float32(r.NormFloat64())
+				}
+				// c: pad guards, then mr rows of ldc with guards past nr, then pad guards.
+				buf := make([]float32, pad+kn.mr*ldc+pad)
+				for i := range buf {
+					buf[i] = guard
+				}
+				c := buf[pad : pad+kn.mr*ldc]
+				for i := range kn.mr {
+					for j := range kn.nr {
+						c[i*ldc+j] = float32(r.NormFloat64())
+					}
+				}
+				want, mag := refKernel(kn.mr, kn.nr, kc, a, b, c, ldc, alpha)
+				kn.k(kc, a[:kc*kn.mr], b[:kc*kn.nr], c, ldc, alpha)
+				for x, v := range buf {
+					o := x - pad
+					inTile := o >= 0 && o < kn.mr*ldc && o%ldc < kn.nr
+					if !inTile {
+						if v != guard {
+							t.Fatalf("%s kc=%d: guard at %d overwritten: %v", kn.name, kc, o, v)
+						}
+						continue
+					}
+					i, j := o/ldc, o%ldc
+					w, tol := want[i*kn.nr+j], 1e-6*(mag[i*kn.nr+j]+1)
+					if math.Abs(float64(v)-w) > tol {
+						t.Fatalf("%s kc=%d alpha=%v: C(%d,%d) = %v, want %v", kn.name, kc, alpha, i, j, v, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGemmKernelChecked checks that the wrapper of the assembly kernels
+// refuses operands too short for the tile.
+func TestGemmKernelChecked(t *testing.T) {
+	k := checked(14, 32, func(int, []float32, []float32, []float32, int, float32) {})
+	defer func() {
+		if recover() == nil {
+			t.Fatal("short C did not panic")
+		}
+	}()
+	k(4, make([]float32, 56), make([]float32, 128), make([]float32, 13*32+31), 32, 1)
+}
+
+// TestGemmBlockings runs the Gemm conformance suite with each micro-kernel
+// this machine supports, not only the one chosen at init.
+func TestGemmBlockings(t *testing.T) {
+	saved := gemmBlocking
+	defer func() { gemmBlocking = saved }()
+	for _, b := range []struct {
+		name string
+		ok   bool
+		bk   blocking
+	}{
+		{"AVX512", cpu.X86.HasAVX512F, blockingAVX512},
+		{"AVX2", cpu.X86.HasAVX2 && cpu.X86.HasFMA, blockingAVX2},
+		{"Go", true, blockingGo},
+	} {
+		if !b.ok {
+			continue
+		}
+		gemmBlocking = b.bk
+		t.Run(b.name, func(t *testing.T) { devicetest.RunGemm(t, Device{}) })
+	}
+}
