@@ -14,7 +14,7 @@ import (
 func (Device) AdamStep(pb, gb, mb, vb device.Buffer, n int, a device.AdamParams) {
 	p, g := f32s(pb)[:n], f32s(gb)[:n]
 	m, v := f32s(mb)[:n], f32s(vb)[:n]
-	parallelElems(n, func(lo, hi int) { adamLoop(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], &a) })
+	parallelElems(n, func(lo, hi int) { adamBlock(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], &a) })
 }
 
 func adamLoop(p, g, m, v []float32, a *device.AdamParams) {
