@@ -77,23 +77,6 @@ func unaryF64(op device.UnaryOp, a, b float64) func(float64) float64 {
 	panic(fmt.Sprintf("cpu: Unary: unknown op %v", op))
 }
 
-func scaleShift(d, s []float32, mul, add float32) {
-	s = s[:len(d)]
-	for i, x := range s {
-		d[i] = x*mul + add
-	}
-}
-
-func reluLoop(d, s []float32) {
-	s = s[:len(d)]
-	for i, x := range s {
-		if x <= 0 {
-			x = 0 // NaN passes through, as in PyTorch
-		}
-		d[i] = x
-	}
-}
-
 func mapF32(d, s []float32, f func(float32) float32) {
 	s = s[:len(d)]
 	for i, x := range s {
@@ -225,21 +208,6 @@ func gradLinear(op device.UnaryOp, a, b float32, d, g, x []float32) func(lo, hi 
 		return func(lo, hi int) { clampGrad(d[lo:hi], g[lo:hi], x[lo:hi], a, b) }
 	}
 	return nil
-}
-
-// maskGrad sets d = g where x > 0, else g·slope (exactly 0 when slope is 0).
-func maskGrad(d, g, x []float32, slope float32) {
-	g, x = g[:len(d)], x[:len(d)]
-	for i, xi := range x {
-		switch {
-		case xi > 0:
-			d[i] = g[i]
-		case slope == 0:
-			d[i] = 0
-		default:
-			d[i] = g[i] * slope
-		}
-	}
 }
 
 // clampGrad sets d = g where lo ≤ x ≤ hi, else 0.
