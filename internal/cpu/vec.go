@@ -22,7 +22,7 @@ func reluRef(d, s []float32) {
 func scaleShiftRef(d, s []float32, mul, add float32) {
 	s = s[:len(d)]
 	for i, x := range s {
-		d[i] = x*mul + add
+		d[i] = float32(x*mul) + add // the conversion forbids fusing
 	}
 }
 
