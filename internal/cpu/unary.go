@@ -18,8 +18,9 @@ func (Device) Unary(op device.UnaryOp, alpha, beta float32, dst device.Buffer, d
 	parallelElems(n, func(lo, hi int) { f(d[lo:hi], s[lo:hi]) })
 }
 
-// unaryLoop returns the loop computing op over a slice; the cheap ops get
-// their own loop, the others map a float64 function.
+// unaryLoop returns the loop computing op over a slice; the cheap ops and
+// exp, log, tanh and sigmoid (SIMD kernels, vmath.go) get their own loop,
+// the others map a float64 function.
 func unaryLoop(op device.UnaryOp, alpha, beta float32) func(d, s []float32) {
 	switch op {
 	case device.Neg:
@@ -40,6 +41,14 @@ func unaryLoop(op device.UnaryOp, alpha, beta float32) func(d, s []float32) {
 		return func(d, s []float32) { mapF32(d, s, func(x float32) float32 { return leaky(x, alpha) }) }
 	case device.Clamp:
 		return func(d, s []float32) { mapF32(d, s, func(x float32) float32 { return clamp(x, alpha, beta) }) }
+	case device.Exp:
+		return expLoop
+	case device.Log:
+		return logLoop
+	case device.Tanh:
+		return tanhLoop
+	case device.Sigmoid:
+		return sigmoidLoop
 	}
 	f := unaryF64(op, float64(alpha), float64(beta))
 	return func(d, s []float32) { mapF64(d, s, f) }
