@@ -63,6 +63,12 @@ func reduceRow(op device.ReduceOp, dst device.Buffer) func(s []float32, base, st
 			empty = -empty
 		}
 		return func(s []float32, base, stride, n, out int) {
+			if stride == 1 {
+				if v, ok := rowExtreme(s[base:base+n], op == device.Max); ok {
+					d[out] = v
+					return
+				}
+			}
 			d[out] = empty
 			if k := rowArg(s, base, stride, n, op == device.Max); k >= 0 {
 				d[out] = s[base+stride*k]
