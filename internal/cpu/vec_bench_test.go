@@ -53,3 +53,21 @@ func BenchmarkBinaryAddDense(b *testing.B) {
 		dev.Binary(device.Add, z, l, x, l, y, l)
 	}
 }
+
+// benchReduce times Device.Reduce over the rows of a 64×512 array.
+func benchReduce(b *testing.B, op device.ReduceOp) {
+	const rows, n = 64, 512
+	var dev Device
+	x, y := dev.Alloc(device.Float32, rows*n), dev.Alloc(device.Float32, rows)
+	r := rand.New(rand.NewPCG(1, 1))
+	for i, s := 0, f32s(x); i < rows*n; i++ {
+		s[i] = float32(r.NormFloat64())
+	}
+	b.SetBytes(4 * rows * n)
+	for b.Loop() {
+		dev.Reduce(op, y, x, 0, rows, n, 1)
+	}
+}
+
+func BenchmarkReduceSumRows(b *testing.B) { benchReduce(b, device.Sum) }
+func BenchmarkReduceMaxRows(b *testing.B) { benchReduce(b, device.Max) }
