@@ -81,49 +81,8 @@ func contiguousArith(op device.BinaryOp, d, a, b []float32, o, st *[maxOps]int, 
 		arithScalar(op, dd, aa, b[o[2]])
 		return true
 	}
-	bb := b[o[2] : o[2]+n]
-	switch op {
-	case device.Add:
-		for i := range dd {
-			dd[i] = aa[i] + bb[i]
-		}
-	case device.Sub:
-		for i := range dd {
-			dd[i] = aa[i] - bb[i]
-		}
-	case device.Mul:
-		for i := range dd {
-			dd[i] = aa[i] * bb[i]
-		}
-	case device.Div:
-		for i := range dd {
-			dd[i] = aa[i] / bb[i]
-		}
-	}
+	arith(op, dd, aa, b[o[2]:o[2]+n])
 	return true
-}
-
-// arithScalar is contiguousArith with b a scalar.
-func arithScalar(op device.BinaryOp, d, a []float32, y float32) {
-	a = a[:len(d)]
-	switch op {
-	case device.Add:
-		for i, x := range a {
-			d[i] = x + y
-		}
-	case device.Sub:
-		for i, x := range a {
-			d[i] = x - y
-		}
-	case device.Mul:
-		for i, x := range a {
-			d[i] = x * y
-		}
-	case device.Div:
-		for i, x := range a {
-			d[i] = x / y
-		}
-	}
 }
 
 func stridedF32(f func(x, y float32) float32, d, a, b []float32, o, st *[maxOps]int, n int) {

@@ -63,6 +63,12 @@ func reduceRow(op device.ReduceOp, dst device.Buffer) func(s []float32, base, st
 			empty = -empty
 		}
 		return func(s []float32, base, stride, n, out int) {
+			if stride == 1 {
+				if v, ok := rowExtreme(s[base:base+n], op == device.Max); ok {
+					d[out] = v
+					return
+				}
+			}
 			d[out] = empty
 			if k := rowArg(s, base, stride, n, op == device.Max); k >= 0 {
 				d[out] = s[base+stride*k]
@@ -77,8 +83,10 @@ func reduceRow(op device.ReduceOp, dst device.Buffer) func(s []float32, base, st
 	panic(fmt.Sprintf("cpu: Reduce: unknown op %v", op))
 }
 
-// rowSum sums a strided row in float64, with four partial sums on a unit
-// stride.
+// rowSum sums a strided row in float64. On a unit stride it keeps
+// sumLanes partial sums, element k going to sum k mod sumLanes in order
+// (as the SIMD kernel does, so both give the same bits), and adds them
+// pairwise at the end.
 func rowSum(s []float32, base, stride, n int) float64 {
 	if stride != 1 {
 		var t float64
@@ -87,19 +95,17 @@ func rowSum(s []float32, base, stride, n int) float64 {
 		}
 		return t
 	}
-	x := s[base : base+n]
-	var t0, t1, t2, t3 float64
-	for len(x) >= 4 {
-		t0 += float64(x[0])
-		t1 += float64(x[1])
-		t2 += float64(x[2])
-		t3 += float64(x[3])
-		x = x[4:]
+	var t [sumLanes]float64
+	x := sumLanesBlocks(&t, s[base:base+n])
+	for i, v := range x {
+		t[i] += float64(v)
 	}
-	for _, v := range x {
-		t0 += float64(v)
+	for w := sumLanes / 2; w >= 1; w /= 2 {
+		for j := range w {
+			t[j] += t[j+w]
+		}
 	}
-	return (t0 + t1) + (t2 + t3)
+	return t[0]
 }
 
 // rowArg returns the index of the first maximum (or minimum) of a strided

@@ -18,8 +18,9 @@ func (Device) Unary(op device.UnaryOp, alpha, beta float32, dst device.Buffer, d
 	parallelElems(n, func(lo, hi int) { f(d[lo:hi], s[lo:hi]) })
 }
 
-// unaryLoop returns the loop computing op over a slice; the cheap ops get
-// their own loop, the others map a float64 function.
+// unaryLoop returns the loop computing op over a slice; the cheap ops and
+// exp, log, tanh and sigmoid (SIMD kernels, vmath.go) get their own loop,
+// the others map a float64 function.
 func unaryLoop(op device.UnaryOp, alpha, beta float32) func(d, s []float32) {
 	switch op {
 	case device.Neg:
@@ -40,6 +41,14 @@ func unaryLoop(op device.UnaryOp, alpha, beta float32) func(d, s []float32) {
 		return func(d, s []float32) { mapF32(d, s, func(x float32) float32 { return leaky(x, alpha) }) }
 	case device.Clamp:
 		return func(d, s []float32) { mapF32(d, s, func(x float32) float32 { return clamp(x, alpha, beta) }) }
+	case device.Exp:
+		return expLoop
+	case device.Log:
+		return logLoop
+	case device.Tanh:
+		return tanhLoop
+	case device.Sigmoid:
+		return sigmoidLoop
 	}
 	f := unaryF64(op, float64(alpha), float64(beta))
 	return func(d, s []float32) { mapF64(d, s, f) }
@@ -75,23 +84,6 @@ func unaryF64(op device.UnaryOp, a, b float64) func(float64) float64 {
 		return func(x float64) float64 { return 1 / x }
 	}
 	panic(fmt.Sprintf("cpu: Unary: unknown op %v", op))
-}
-
-func scaleShift(d, s []float32, mul, add float32) {
-	s = s[:len(d)]
-	for i, x := range s {
-		d[i] = x*mul + add
-	}
-}
-
-func reluLoop(d, s []float32) {
-	s = s[:len(d)]
-	for i, x := range s {
-		if x <= 0 {
-			x = 0 // NaN passes through, as in PyTorch
-		}
-		d[i] = x
-	}
 }
 
 func mapF32(d, s []float32, f func(float32) float32) {
@@ -225,21 +217,6 @@ func gradLinear(op device.UnaryOp, a, b float32, d, g, x []float32) func(lo, hi 
 		return func(lo, hi int) { clampGrad(d[lo:hi], g[lo:hi], x[lo:hi], a, b) }
 	}
 	return nil
-}
-
-// maskGrad sets d = g where x > 0, else g·slope (exactly 0 when slope is 0).
-func maskGrad(d, g, x []float32, slope float32) {
-	g, x = g[:len(d)], x[:len(d)]
-	for i, xi := range x {
-		switch {
-		case xi > 0:
-			d[i] = g[i]
-		case slope == 0:
-			d[i] = 0
-		default:
-			d[i] = g[i] * slope
-		}
-	}
 }
 
 // clampGrad sets d = g where lo ≤ x ≤ hi, else 0.

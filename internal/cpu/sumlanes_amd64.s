@@ -1,0 +1,34 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func sumLanesAVX512(t *[32]float64, x *float32, n int)
+TEXT ·sumLanesAVX512(SB), NOSPLIT, $0-24
+	MOVQ t+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPD 0(DI), Z0 // t[0:8]
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+	SHRQ $5, CX
+	JZ sl_done
+sl_loop:
+	VCVTPS2PD 0(SI), Z4
+	VCVTPS2PD 32(SI), Z5
+	VCVTPS2PD 64(SI), Z6
+	VCVTPS2PD 96(SI), Z7
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	VADDPD Z6, Z2, Z2
+	VADDPD Z7, Z3, Z3
+	ADDQ $128, SI
+	DECQ CX
+	JNZ sl_loop
+sl_done:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VZEROUPPER
+	RET
