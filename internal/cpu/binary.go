@@ -57,16 +57,11 @@ func denseTriple(dl, al, bl device.Layout) (int, bool) {
 // over the pool when large (small ones run inline: no closure, no
 // allocation).
 func denseArith(op device.BinaryOp, d, a, b []float32) {
-	var st = [maxOps]int{1, 1, 1}
-	var o [maxOps]int
 	if len(d) < parallelThreshold {
-		contiguousArith(op, d, a, b, &o, &st, len(d))
+		arith(op, d, a[:len(d)], b[:len(d)])
 		return
 	}
-	parallelElems(len(d), func(lo, hi int) {
-		o := [maxOps]int{lo, lo, lo}
-		contiguousArith(op, d, a, b, &o, &st, hi-lo)
-	})
+	parallelElems(len(d), func(lo, hi int) { arith(op, d[lo:hi], a[lo:hi], b[lo:hi]) })
 }
 
 // contiguousArith runs the four arithmetic ops over unit-stride rows (or a
