@@ -95,7 +95,7 @@ func workloads(all int, quick bool) []workload {
 
 func main() {
 	if len(os.Args) >= 3 && os.Args[1] == childArg {
-		os.Exit(child(os.Args[2]))
+		os.Exit(child(os.Args[2], fullTiming))
 	}
 	rounds := flag.Int("rounds", 3, "interleaved rounds per workload (the table shows medians)")
 	only := flag.String("only", "", "run only the workloads whose name matches this regular expression")
@@ -169,11 +169,16 @@ func fatalf(format string, args ...any) {
 	os.Exit(2)
 }
 
-// child runs one workload on the nerve side, in this process.
-func child(name string) int {
-	for _, w := range workloads(runtime.NumCPU(), false) {
+// child runs one workload on the nerve side, in this process. Its thread
+// count comes from the GOMAXPROCS the parent put in its environment, which
+// nerve's worker pool (internal/cpu) sizes itself from; it reports the
+// value so that the parent can check it.
+func child(name string, tm timing) int {
+	fmt.Printf("RESULT gomaxprocs %d\n", runtime.GOMAXPROCS(0))
+	// The names carry the thread count, which is GOMAXPROCS here.
+	for _, w := range workloads(runtime.GOMAXPROCS(0), false) {
 		if w.name == name {
-			if err := runNerve(os.Stdout, w, fullTiming); err != nil {
+			if err := runNerve(os.Stdout, w, tm); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1
 			}
@@ -254,6 +259,9 @@ func (h *harness) run(ws []workload, rounds int) {
 					cmd := exec.Command(self, childArg, w.name)
 					cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", w.threads))
 					m = runChild(cmd)
+					if g := m.vals["gomaxprocs"]; m.err == nil && int(g) != w.threads {
+						m.err = fmt.Errorf("child ran with GOMAXPROCS=%v, want %d", g, w.threads)
+					}
 					h.nerve[w.name] = append(h.nerve[w.name], m)
 				case h.haveTorch():
 					args := []string{scriptPath(), "--workload", w.name, "--threads", strconv.Itoa(w.threads)}

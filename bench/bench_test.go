@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// quickTiming keeps the test fast; the figures are meaningless.
+var quickTiming = timing{minSample: 5 * time.Millisecond, samples: 1, steps: 20, warmRuns: 1, opIters: 100}
+
+// TestMain lets the test binary serve as the harness's nerve child.
+func TestMain(m *testing.M) {
+	if len(os.Args) >= 3 && os.Args[1] == childArg {
+		os.Exit(child(os.Args[2], quickTiming))
+	}
+	os.Exit(m.Run())
+}
+
+// tiny selects the workloads cheap enough for CI: small gemm, tiny steps.
+var tiny = regexp.MustCompile(`^(gemm/N=64/|tiny/|op/)`)
+
+func TestNerveSideInProcess(t *testing.T) {
+	for _, w := range workloads(2, true) {
+		if !tiny.MatchString(w.name) {
+			continue
+		}
+		var out bytes.Buffer
+		if err := runNerve(&out, w, quickTiming); err != nil {
+			t.Fatalf("%s: %v", w.name, err)
+		}
+		vals := parseResults(&out)
+		if v := vals["value"]; !(v > 0) {
+			t.Errorf("%s: value %v, want > 0; output:\n%s", w.name, v, out.String())
+		}
+	}
+}
+
+// TestHarnessNerveOnly runs the harness's child processes (this test
+// binary, re-invoked) with PyTorch marked unavailable, and checks the
+// figures, the RSS read from rusage, the thread check and the table.
+func TestHarnessNerveOnly(t *testing.T) {
+	var ws []workload
+	for _, w := range workloads(2, true) {
+		if tiny.MatchString(w.name) {
+			ws = append(ws, w)
+		}
+	}
+	h := &harness{threads: 2, torchErr: os.ErrNotExist}
+	h.run(ws, 1)
+	for _, w := range ws {
+		ms := h.nerve[w.name]
+		if len(ms) != 1 {
+			t.Fatalf("%s: %d measurements, want 1", w.name, len(ms))
+		}
+		m := ms[0]
+		if m.err != nil {
+			t.Fatalf("%s: %v", w.name, m.err)
+		}
+		if !(m.vals["value"] > 0) || !(m.rssMiB > 0) {
+			t.Errorf("%s: value %v, rss %v MiB; want both > 0", w.name, m.vals["value"], m.rssMiB)
+		}
+		if len(h.torch[w.name]) != 0 {
+			t.Errorf("%s: PyTorch ran although unavailable", w.name)
+		}
+	}
+	rep := h.report(ws, 1)
+	for _, want := range []string{"gemm/N=64/1t", "op/add10", "PyTorch: not measured", "apt-get install python3-torch libopenblas0-pthread"} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q:\n%s", want, rep)
+		}
+	}
+}
+
+func TestParseResults(t *testing.T) {
+	vals := parseResults(strings.NewReader("# comment\nRESULT value 1.5 s\nRESULT acc 0.97 fraction\nRESULT bad x\nnoise\n"))
+	if vals["value"] != 1.5 || vals["acc"] != 0.97 || len(vals) != 2 {
+		t.Errorf("parseResults = %v", vals)
+	}
+}
