@@ -107,6 +107,9 @@ func main() {
 	if *quick && !isSet("rounds") {
 		*rounds = 1
 	}
+	if !isSet("results") && strings.HasPrefix(scriptPath(), "torch/") {
+		*results = "RESULTS.md" // run from inside bench/
+	}
 	all := runtime.NumCPU()
 	ws := workloads(all, *quick)
 	if *only != "" {
