@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -366,6 +367,7 @@ func parseResults(r io.Reader) map[string]float64 {
 type summary struct {
 	ok       int     // successful rounds
 	value    float64 // median main figure
+	lo, hi   float64 // smallest and largest main figure
 	acc      float64 // median test accuracy (MLP), or -1
 	rssMiB   float64 // largest peak RSS over the rounds
 	firstErr error
@@ -390,6 +392,7 @@ func summarize(ms []measurement) summary {
 	s.ok = len(vals)
 	if s.ok > 0 {
 		s.value = median(vals)
+		s.lo, s.hi = slices.Min(vals), slices.Max(vals)
 	}
 	if len(accs) > 0 {
 		s.acc = median(accs)
@@ -401,7 +404,8 @@ func summarize(ms []measurement) summary {
 func (h *harness) report(ws []workload, rounds int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# nerve vs PyTorch\n\n")
-	fmt.Fprintf(&b, "Produced by `go run ./bench` on %s (%d round(s), medians).\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), rounds)
+	fmt.Fprintf(&b, "Produced by `%s` on %s (%d round(s), medians).\n\n",
+		strings.Join(append([]string{"go run ./bench"}, os.Args[1:]...), " "), time.Now().UTC().Format("2006-01-02 15:04 MST"), rounds)
 	model, family, flags := cpuInfo()
 	fmt.Fprintf(&b, "- CPU: %s (family %s), %d logical cores; flags: %s\n", model, family, runtime.NumCPU(), flags)
 	fmt.Fprintf(&b, "- Go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
@@ -430,7 +434,8 @@ func (h *harness) report(ws []workload, rounds int) string {
 		"**< 1 means nerve is faster**, 2 means nerve takes twice as long. "+
 		"gemm %% is of the best measured FMA peak on the same number of threads. "+
 		"RSS is the child process's peak resident set (largest over the rounds), MiB. "+
-		"MLP and tiny workloads run on %d thread(s).\n\n", h.threads)
+		"MLP and tiny workloads run on %d thread(s). Notes give the smallest–largest figure over the rounds "+
+		"(nerve / PyTorch) and, for the MLP, the test accuracy after the epoch (nerve / PyTorch).\n\n", h.threads)
 	fmt.Fprintf(&b, "| workload | unit | nerve | PyTorch | ratio | nerve RSS | PyTorch RSS | notes |\n")
 	fmt.Fprintf(&b, "|---|---|---:|---:|---:|---:|---:|---|\n")
 	for _, w := range ws {
@@ -469,6 +474,15 @@ func (h *harness) report(ws []workload, rounds int) string {
 		var notes []string
 		if n.acc >= 0 || t.acc >= 0 {
 			notes = append(notes, fmt.Sprintf("test acc %s / %s", pct(n.acc), pct(t.acc)))
+		}
+		if rounds > 1 {
+			rng := func(s summary) string {
+				if s.ok < 2 {
+					return "–"
+				}
+				return fmt.Sprintf("%.3g–%.3g", s.lo, s.hi)
+			}
+			notes = append(notes, "range "+rng(n)+" / "+rng(t))
 		}
 		if n.ok < len(h.nerve[w.name]) {
 			notes = append(notes, fmt.Sprintf("nerve failed %d×: %v", len(h.nerve[w.name])-n.ok, n.firstErr))
