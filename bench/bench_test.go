@@ -81,3 +81,22 @@ func TestParseResults(t *testing.T) {
 		t.Errorf("parseResults = %v", vals)
 	}
 }
+
+func TestPairedRatio(t *testing.T) {
+	m := func(v float64) measurement { return measurement{vals: map[string]float64{"value": v}} }
+	bad := measurement{err: os.ErrNotExist}
+	gemm := workload{unit: "GFLOP/s"}
+	// Per round PyTorch/nerve: 10, 10 (round 2 fails), 20: median 15.
+	r, ok := pairedRatio(gemm, []measurement{m(10), m(5), m(10)}, []measurement{m(100), bad, m(200)})
+	if !ok || r != 15 {
+		t.Errorf("gemm ratio = %v, %v; want 15", r, ok)
+	}
+	secs := workload{unit: "s/epoch"}
+	r, ok = pairedRatio(secs, []measurement{m(20), m(30), m(10)}, []measurement{m(2), m(3), m(5)})
+	if !ok || r != 10 {
+		t.Errorf("time ratio = %v, %v; want 10", r, ok)
+	}
+	if _, ok := pairedRatio(secs, []measurement{m(1)}, nil); ok {
+		t.Error("ratio without a PyTorch figure")
+	}
+}

@@ -430,8 +430,8 @@ func (h *harness) report(ws []workload, rounds int) string {
 			h.threads, 75.0, h.threads, h.threads)
 	}
 	fmt.Fprintf(&b, "\n## Workloads\n\n")
-	fmt.Fprintf(&b, "Ratio = nerve time ÷ PyTorch time (for gemm, PyTorch GFLOP/s ÷ nerve GFLOP/s): "+
-		"**< 1 means nerve is faster**, 2 means nerve takes twice as long. "+
+	fmt.Fprintf(&b, "Ratio = nerve time ÷ PyTorch time (for gemm, PyTorch GFLOP/s ÷ nerve GFLOP/s), "+
+		"the median over the rounds of the ratio within each round: **< 1 means nerve is faster**, 2 means nerve takes twice as long. "+
 		"gemm %% is of the best measured FMA peak on the same number of threads. "+
 		"RSS is the child process's peak resident set (largest over the rounds), MiB. "+
 		"MLP and tiny workloads run on %d thread(s). Notes give the smallest–largest figure over the rounds "+
@@ -458,11 +458,7 @@ func (h *harness) report(ws []workload, rounds int) string {
 			return v
 		}
 		ratio := "–"
-		if n.ok > 0 && t.ok > 0 && n.value > 0 && t.value > 0 {
-			r := n.value / t.value
-			if w.rate() {
-				r = t.value / n.value
-			}
+		if r, ok := pairedRatio(w, h.nerve[w.name], h.torch[w.name]); ok {
 			ratio = fmt.Sprintf("%.2f", r)
 		}
 		rss := func(s summary) string {
@@ -494,6 +490,33 @@ func (h *harness) report(ws []workload, rounds int) string {
 			ratio, rss(n), rss(t), strings.ReplaceAll(strings.Join(notes, "; "), "|", "/"))
 	}
 	return b.String()
+}
+
+// pairedRatio is the median over the rounds of nerve time ÷ PyTorch time
+// within each round: the two runs of a round are back to back, so load
+// that comes and goes hits a pair more evenly than it hits the two
+// medians.
+func pairedRatio(w workload, nerve, torch []measurement) (float64, bool) {
+	var rs []float64
+	for i := range min(len(nerve), len(torch)) {
+		n, t := nerve[i], torch[i]
+		if n.err != nil || t.err != nil {
+			continue
+		}
+		nv, tv := n.vals["value"], t.vals["value"]
+		if nv <= 0 || tv <= 0 {
+			continue
+		}
+		if w.rate() {
+			rs = append(rs, tv/nv)
+		} else {
+			rs = append(rs, nv/tv)
+		}
+	}
+	if len(rs) == 0 {
+		return 0, false
+	}
+	return median(rs), true
 }
 
 func pct(a float64) string {
