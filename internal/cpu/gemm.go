@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"sync"
-
 	"github.com/nervelab/nerve/internal/device"
 )
 
@@ -54,12 +52,26 @@ type gemmWork struct {
 	a, b, edge []float32
 }
 
-var gemmWorkPool sync.Pool
+// gemmWorks keeps packing buffers between calls. Unlike a sync.Pool it
+// is not emptied by every garbage collection, which otherwise made each
+// gemm after a collection allocate (and clear) megabytes of buffers
+// again: a small product spent more time there than multiplying.
+var gemmWorks = make(chan *gemmWork, 8)
+
+func putWork(w *gemmWork) {
+	select {
+	case gemmWorks <- w:
+	default:
+	}
+}
 
 func getWork(bk *blocking) *gemmWork {
-	if w, ok := gemmWorkPool.Get().(*gemmWork); ok && len(w.a) >= bk.mc*bk.kc &&
-		len(w.b) >= bk.kc*bk.nc && len(w.edge) >= bk.mr*bk.nr {
-		return w
+	select {
+	case w := <-gemmWorks:
+		if len(w.a) >= bk.mc*bk.kc && len(w.b) >= bk.kc*bk.nc && len(w.edge) >= bk.mr*bk.nr {
+			return w
+		}
+	default:
 	}
 	return &gemmWork{
 		a:    make([]float32, bk.mc*bk.kc),
@@ -210,7 +222,7 @@ func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
 			task := gemmTask{bi, i0, min(i0+mc, p.M), j0, min(j0+nc, p.N)}
 			gemmTile(p, a, b, c, bk, w, task)
 		}
-		gemmWorkPool.Put(w)
+		putWork(w)
 	})
 }
 
