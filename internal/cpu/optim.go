@@ -50,7 +50,7 @@ func (Device) SGDStep(pb, gb, bb device.Buffer, n int, a device.SGDParams) {
 		if b != nil {
 			bs = b[lo:hi]
 		}
-		sgdLoop(p[lo:hi], g[lo:hi], bs, &a)
+		sgdBlock(p[lo:hi], g[lo:hi], bs, &a)
 	})
 }
 

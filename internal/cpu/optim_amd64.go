@@ -33,3 +33,35 @@ func adamBlock(p, g, m, v []float32, a *device.AdamParams) {
 	}
 	adamLoop(p, g, m, v, a)
 }
+
+// sgdAVX512 runs sgdLoop's arithmetic on the first n&^15 elements, 16 at
+// a time, in the same IEEE operations and order: without a buffer
+// (b nil) θ ← θ − (g·lr + 0); with one, b ← (b·μ + 0) + (g·(1−τ) + 0) and
+// θ ← θ − (b·lr + 0). k holds lr, μ, 1−τ.
+//
+//go:noescape
+func sgdAVX512(p, grad, b *float32, n int, k *[3]float32)
+
+// sgdBlock updates p (and the momentum buffer b, nil without momentum)
+// with the SIMD kernel where it applies (AVX-512; no Maximize, weight
+// decay, Nesterov, or first step of a buffer) and the scalar loop for the
+// rest.
+func sgdBlock(p, g, b []float32, a *device.SGDParams) {
+	n := len(p)
+	if hasAVX512 && !a.Maximize && a.WeightDecay == 0 && (b == nil || (!a.First && !a.Nesterov)) && n >= 16 {
+		g = g[:n]
+		var bp *float32
+		if b != nil {
+			b = b[:n]
+			bp = &b[0]
+		}
+		k := [3]float32{a.LR, a.Momentum, a.OneMinusDamp}
+		sgdAVX512(&p[0], &g[0], bp, n, &k)
+		done := n &^ 15
+		p, g = p[done:], g[done:]
+		if b != nil {
+			b = b[done:]
+		}
+	}
+	sgdLoop(p, g, b, a)
+}

@@ -63,3 +63,53 @@ nodecay:
 done:
 	VZEROUPPER
 	RET
+
+// func sgdAVX512(p, grad, b *float32, n int, k *[3]float32)
+TEXT ·sgdAVX512(SB), NOSPLIT, $0-40
+	MOVQ p+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ b+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), DX
+	VBROADCASTSS 0(DX), Z16 // lr
+	VBROADCASTSS 4(DX), Z17 // μ
+	VBROADCASTSS 8(DX), Z18 // 1−τ
+	VPXORD Z24, Z24, Z24    // +0
+	SHRQ $4, CX
+	JZ sgddone
+	TESTQ R8, R8
+	JNZ momentum
+plain:
+	VMOVUPS (SI), Z0 // θ ← θ − (g·lr + 0)
+	VMOVUPS (DI), Z1
+	VMULPS Z16, Z0, Z0
+	VADDPS Z24, Z0, Z0
+	VSUBPS Z0, Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ plain
+	JMP sgddone
+momentum:
+	VMOVUPS (SI), Z0 // g
+	VMOVUPS (R8), Z2 // b ← (b·μ + 0) + (g·(1−τ) + 0)
+	VMULPS Z17, Z2, Z2
+	VADDPS Z24, Z2, Z2
+	VMULPS Z18, Z0, Z3
+	VADDPS Z24, Z3, Z3
+	VADDPS Z3, Z2, Z2
+	VMOVUPS Z2, (R8)
+	VMOVUPS (DI), Z1 // θ ← θ − (b·lr + 0)
+	VMULPS Z16, Z2, Z4
+	VADDPS Z24, Z4, Z4
+	VSUBPS Z4, Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	DECQ CX
+	JNZ momentum
+sgddone:
+	VZEROUPPER
+	RET
