@@ -54,9 +54,17 @@ func defaultDevice() device.Device {
 
 // empty allocates a contiguous, zero-filled tensor.
 func empty(dev device.Device, dt DType, shape []int) *Tensor {
-	// shape and strides share one allocation.
+	// shape and strides share one allocation, with the Tensor itself when
+	// there are few dimensions.
 	dims := len(shape)
-	both := make([]int, 2*dims)
+	var t *Tensor
+	var both []int
+	if dims <= inlineDims {
+		td := &tensorDims{}
+		t, both = &td.Tensor, td.dims[:2*dims]
+	} else {
+		t, both = &Tensor{}, make([]int, 2*dims)
+	}
 	copy(both, shape)
 	shape, strides := both[:dims:dims], both[dims:]
 	s := 1
@@ -64,7 +72,17 @@ func empty(dev device.Device, dt DType, shape []int) *Tensor {
 		strides[d] = s
 		s *= shape[d]
 	}
-	return &Tensor{dev: dev, buf: dev.Alloc(dt, s), shape: shape, strides: strides}
+	t.dev, t.buf, t.shape, t.strides = dev, dev.Alloc(dt, s), shape, strides
+	return t
+}
+
+// inlineDims is the most dimensions whose shape and strides empty stores
+// inside the Tensor's own allocation.
+const inlineDims = 4
+
+type tensorDims struct {
+	Tensor
+	dims [2 * inlineDims]int
 }
 
 // Shape returns a copy of the tensor's shape; for a 0-dimensional tensor it

@@ -67,6 +67,16 @@ func buf(b device.Buffer) *buffer {
 	return cb
 }
 
+// smallBuf is the largest float32 buffer allocated together with its
+// descriptor (one allocation instead of two: tiny tensors are dominated
+// by such overheads).
+const smallBuf = 16
+
+type smallBuffer struct {
+	buffer
+	arr [smallBuf]float32
+}
+
 // Name returns "cpu".
 func (Device) Name() string { return "cpu" }
 
@@ -75,6 +85,11 @@ func (Device) Name() string { return "cpu" }
 func (Device) Alloc(dt device.DType, n int) device.Buffer {
 	switch dt {
 	case device.Float32:
+		if n <= smallBuf {
+			sb := &smallBuffer{}
+			sb.f, sb.dt = sb.arr[:n:n], dt
+			return &sb.buffer
+		}
 		return &buffer{f: make([]float32, n), dt: dt}
 	case device.Int64:
 		return &buffer{i: make([]int64, n), dt: dt}
