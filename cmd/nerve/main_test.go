@@ -238,6 +238,9 @@ func TestHelpIsComplete(t *testing.T) {
 		if status != 0 || errs != "" {
 			t.Errorf("nerve %s: status %d, stderr %q", strings.Join(c.args, " "), status, errs)
 		}
+		if n := strings.Count(out, "Usage"); n != 1 {
+			t.Errorf("nerve %s: help printed %d times:\n%s", strings.Join(c.args, " "), n, out)
+		}
 		for _, f := range c.flags {
 			if !strings.Contains(out, f) {
 				t.Errorf("nerve %s: help lacks %q:\n%s", strings.Join(c.args, " "), f, out)
