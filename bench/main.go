@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,8 +176,24 @@ func fatalf(format string, args ...any) {
 // count comes from the GOMAXPROCS the parent put in its environment, which
 // nerve's worker pool (internal/cpu) sizes itself from; it reports the
 // value so that the parent can check it.
+//
+// Run by hand as "go run ./bench nerve-child NAME [CPU_PROFILE]", it also
+// writes a CPU profile of the workload for go tool pprof.
 func child(name string, tm timing) int {
 	fmt.Printf("RESULT gomaxprocs %d\n", runtime.GOMAXPROCS(0))
+	if len(os.Args) >= 4 {
+		f, err := os.Create(os.Args[3])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// The names carry the thread count, which is GOMAXPROCS here.
 	for _, w := range workloads(runtime.GOMAXPROCS(0), false) {
 		if w.name == name {

@@ -80,6 +80,28 @@ func BenchmarkGemm(b *testing.B) {
 	b.Run("1x4096x4096TB", func(b *testing.B) { benchGemm(b, 1, 4096, 4096, false, true) })
 }
 
+// BenchmarkGemmMLP times the products of one training step of the
+// quickstart MLP (784-512-512-10, batch 64) in the forms nn.Linear uses:
+// y = x·Wᵀ, ∂x = g·W, ∂W = gᵀ·x.
+func BenchmarkGemmMLP(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		m, n, k int
+		ta, tb  bool
+	}{
+		{"fwd1_64x512x784_TB", 64, 512, 784, false, true},
+		{"fwd2_64x512x512_TB", 64, 512, 512, false, true},
+		{"fwd3_64x10x512_TB", 64, 10, 512, false, true},
+		{"dx3_64x512x10", 64, 512, 10, false, false},
+		{"dx2_64x512x512", 64, 512, 512, false, false},
+		{"dw3_10x512x64_TA", 10, 512, 64, true, false},
+		{"dw2_512x512x64_TA", 512, 512, 64, true, false},
+		{"dw1_512x784x64_TA", 512, 784, 64, true, false},
+	} {
+		b.Run(s.name, func(b *testing.B) { benchGemm(b, s.m, s.n, s.k, s.ta, s.tb) })
+	}
+}
+
 func benchGemm(b *testing.B, m, n, k int, ta, tb bool) {
 	var d Device
 	r := rand.New(rand.NewPCG(1, 2))

@@ -172,7 +172,11 @@ func dot(x []float32, xo, xs int, y []float32, yo, ys, n int) float32 {
 		}
 		return s0 + s1
 	}
-	xv, yv := x[xo:xo+n], y[yo:yo+n]
+	return dotUnit(x[xo:xo+n], y[yo:yo+n])
+}
+
+// dotRef is the reference loop of dotUnit, four partial sums.
+func dotRef(xv, yv []float32) float32 {
 	var s0, s1, s2, s3 float32
 	for len(xv) >= 4 && len(yv) >= 4 {
 		s0 += xv[0] * yv[0]
@@ -201,8 +205,8 @@ func gemmThin(p *device.GemmParams, a, b, c []float32) {
 	})
 }
 
-// axpy sets y += alpha·x.
-func axpy(y, x []float32, alpha float32) {
+// axpyRef is the reference loop of axpy: y += alpha·x.
+func axpyRef(y, x []float32, alpha float32) {
 	x = x[:len(y)]
 	for j, v := range x {
 		y[j] += alpha * v

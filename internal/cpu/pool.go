@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // parallelThreshold is the element count from which element-wise and
@@ -41,11 +42,39 @@ func (p *pool) start() {
 	p.workers = runtime.GOMAXPROCS(0) - 1
 	p.jobs = make(chan *job, max(p.workers, 1))
 	for range p.workers {
-		go func() {
-			for j := range p.jobs {
+		go p.work()
+	}
+}
+
+// spinTime is how long a worker that finished a job keeps polling for the
+// next one before it parks. Waking a parked goroutine means waking an idle
+// core, which on a virtual machine took 100 µs and more, longer than a
+// whole product of the sizes a training step runs back to back; a polling
+// worker takes a job within a microsecond. While polling it yields its
+// core to any other runnable goroutine (a data loader, the collector).
+const spinTime = 2 * time.Millisecond
+
+// work runs jobs until the channel closes, polling for spinTime after
+// each before blocking on the channel again.
+func (p *pool) work() {
+	for j := range p.jobs {
+		j.run()
+		for t, polls := time.Now(), 0; ; polls++ {
+			select {
+			case j, ok := <-p.jobs:
+				if !ok {
+					return
+				}
 				j.run()
+				t, polls = time.Now(), 0
+				continue
+			default:
 			}
-		}()
+			if polls%64 == 63 && time.Since(t) > spinTime {
+				break
+			}
+			runtime.Gosched()
+		}
 	}
 }
 
