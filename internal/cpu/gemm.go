@@ -319,10 +319,11 @@ func packA(dst, a []float32, oa, lda int, trans bool, pc, kc, i0, i1, mr int) {
 			}
 			continue
 		}
+		done := transposeBlocks(d, mr, a, oa+ir*lda+pc, lda, rows, kc)
 		for r := range rows {
 			src := a[oa+(ir+r)*lda+pc:][:kc]
-			for k, v := range src {
-				d[k*mr+r] = v
+			for k := done; k < kc; k++ {
+				d[k*mr+r] = src[k]
 			}
 		}
 	}
@@ -345,10 +346,14 @@ func packB(dst, b []float32, ob, ldb int, trans bool, pc, kc, j0, j1, nr int) {
 			}
 			continue
 		}
-		for col := range cols {
-			src := b[ob+(jr+col)*ldb+pc:][:kc]
-			for k, v := range src {
-				d[k*nr+col] = v
+		for c0 := 0; c0 < cols; c0 += 16 {
+			c1 := min(c0+16, cols)
+			done := transposeBlocks(d[c0:], nr, b, ob+(jr+c0)*ldb+pc, ldb, c1-c0, kc)
+			for col := c0; col < c1; col++ {
+				src := b[ob+(jr+col)*ldb+pc:][:kc]
+				for k := done; k < kc; k++ {
+					d[k*nr+col] = src[k]
+				}
 			}
 		}
 	}

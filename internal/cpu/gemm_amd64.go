@@ -50,3 +50,35 @@ func init() {
 		gemmBlocking = blockingAVX2
 	}
 }
+
+// transpose16AVX512 and transpose14AVX512 pack by transposing: for each
+// of blocks blocks of 16 columns (block b starting at src + 64·b bytes),
+// column c of rows 0..15 (0..13) of src, ld bytes apart, is stored as 16
+// (14) consecutive floats at dst + (16·b + c)·stride bytes. See
+// genTranspose in gemm_asm_gen.go.
+//
+//go:noescape
+func transpose16AVX512(dst *float32, stride int, src *float32, ld int, blocks int)
+
+//go:noescape
+func transpose14AVX512(dst *float32, stride int, src *float32, ld int, blocks int)
+
+// transposeBlocks stores column k of the rows×kc block of src that starts
+// at so (rows ld apart) as dst[k·w : k·w+rows], for k below the largest
+// multiple of 16 not above kc, which it returns; it does nothing (and
+// returns 0) unless rows is 14 or 16 and the CPU has AVX-512.
+func transposeBlocks(dst []float32, w int, src []float32, so, ld, rows, kc int) int {
+	blocks := kc / 16
+	if !hasAVX512 || blocks == 0 || rows != 16 && rows != 14 {
+		return 0
+	}
+	if so < 0 || ld < 16 || so+(rows-1)*ld+16*blocks > len(src) || w < rows || (16*blocks-1)*w+rows > len(dst) {
+		panic("cpu: transposeBlocks operands out of range")
+	}
+	if rows == 16 {
+		transpose16AVX512(&dst[0], 4*w, &src[so], 4*ld, blocks)
+	} else {
+		transpose14AVX512(&dst[0], 4*w, &src[so], 4*ld, blocks)
+	}
+	return 16 * blocks
+}

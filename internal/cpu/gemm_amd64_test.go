@@ -130,3 +130,49 @@ func TestGemmBlockings(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) { devicetest.RunGemm(t, Device{}) })
 	}
 }
+
+// TestTransposeBlocks checks the packing transposes against the plain
+// loop for depths 0..67 and a few large ones, rows 14 and 16, an odd
+// source stride and offsets, with guards around the destination.
+func TestTransposeBlocks(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	const guard = -12345.5
+	for _, kc := range append(seq(68), 255, 384, 1001) {
+		for _, rows := range []int{14, 16} {
+			for _, w := range []int{rows, 32} {
+				ld, so := kc+3, 5
+				src := make([]float32, so+rows*ld)
+				for i := range src {
+					src[i] = r.Float32()
+				}
+				dst := make([]float32, kc*w+w+1)
+				for i := range dst {
+					dst[i] = guard
+				}
+				done := transposeBlocks(dst[1:], w, src, so, ld, rows, kc)
+				if done != kc/16*16 {
+					t.Fatalf("kc=%d: done %d", kc, done)
+				}
+				for i, v := range dst {
+					k, c := (i-1)/w, (i-1)%w
+					want := float32(guard)
+					if i > 0 && k < done && c < rows {
+						want = src[so+c*ld+k]
+					}
+					if v != want {
+						t.Fatalf("kc=%d rows=%d w=%d: dst[%d] (k %d, column %d) = %v, want %v", kc, rows, w, i-1, k, c, v, want)
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("short source did not panic")
+		}
+	}()
+	transposeBlocks(make([]float32, 16*16), 16, make([]float32, 15*16+15), 0, 16, 16, 16)
+}

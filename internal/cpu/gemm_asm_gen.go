@@ -35,6 +35,8 @@ func main() {
 	fmt.Fprint(&w, "#include \"textflag.h\"\n")
 	gen(&w, kernel{name: "kernelAVX512", mr: 14, nv: 2, lanes: 16, reg: "Z", zero: "VPXORD"})
 	gen(&w, kernel{name: "kernelAVX2", mr: 6, nv: 2, lanes: 8, reg: "Y", zero: "VXORPS"})
+	genTranspose(&w, "transpose16AVX512", 16)
+	genTranspose(&w, "transpose14AVX512", 14)
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -111,6 +113,124 @@ func gen(w *bytes.Buffer, k kernel) {
 			p("ADDQ SI, DI")
 		}
 	}
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// genTranspose writes a packing loop for rows of 16 floats: it reads
+// blocks of 16 columns from `rows` rows of src (ld bytes apart), transposes
+// each 16×16 block in registers (rows past `rows` read as zero) and
+// stores its 16 columns, `rows` floats each, stride bytes apart in dst:
+//
+//	func name(dst *float32, stride int, src *float32, ld int, blocks int)
+//
+// Z0–Z15 hold the rows, Z16–Z31 the intermediate stages. SI and R8 point
+// at rows 0 and 8 with R9, R10, R11, R12 = 1, 3, 5, 7 times ld; DI walks
+// dst with DX, BX, R13, AX = 1, 3, 5, 7 times stride; CX counts blocks.
+func genTranspose(w *bytes.Buffer, name string, rows int) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	fmt.Fprintf(w, "\n// func %s(dst *float32, stride int, src *float32, ld int, blocks int)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-40\n", name)
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ stride+8(FP), DX")
+	p("MOVQ src+16(FP), SI")
+	p("MOVQ ld+24(FP), R9")
+	p("LEAQ (R9)(R9*2), R10")
+	p("LEAQ (R9)(R9*4), R11")
+	p("LEAQ (R10)(R9*4), R12")
+	p("LEAQ (SI)(R9*8), R8")
+	p("LEAQ (DX)(DX*2), BX")
+	p("LEAQ (DX)(DX*4), R13")
+	p("LEAQ (BX)(DX*4), AX")
+	if rows < 16 {
+		p("MOVQ $%d, CX", 1<<rows-1)
+		p("KMOVW CX, K1")
+	}
+	p("MOVQ blocks+32(FP), CX")
+	// addr is the address of row (or column) i from a base register for
+	// i < 8 and another for i ≥ 8, with four index registers.
+	addr := func(i int, lo, hi string, idx [4]string) string {
+		base := lo
+		if i >= 8 {
+			base, i = hi, i-8
+		}
+		switch i {
+		case 0:
+			return "(" + base + ")"
+		case 1:
+			return fmt.Sprintf("(%s)(%s*1)", base, idx[0])
+		case 2:
+			return fmt.Sprintf("(%s)(%s*2)", base, idx[0])
+		case 3:
+			return fmt.Sprintf("(%s)(%s*1)", base, idx[1])
+		case 4:
+			return fmt.Sprintf("(%s)(%s*4)", base, idx[0])
+		case 5:
+			return fmt.Sprintf("(%s)(%s*1)", base, idx[2])
+		case 6:
+			return fmt.Sprintf("(%s)(%s*2)", base, idx[1])
+		}
+		return fmt.Sprintf("(%s)(%s*1)", base, idx[3])
+	}
+	src := [4]string{"R9", "R10", "R11", "R12"}
+	dst := [4]string{"DX", "BX", "R13", "AX"}
+	z := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	p("TESTQ CX, CX")
+	p("JZ %s_done", name)
+	fmt.Fprintf(w, "%s_loop:\n", name)
+	for r := range 16 {
+		if r < rows {
+			p("VMOVUPS %s, %s", addr(r, "SI", "R8", src), z(r))
+		} else {
+			p("VPXORD %s, %s, %s", z(r), z(r), z(r))
+		}
+	}
+	// Interleave floats of row pairs, then float pairs of row pairs: in
+	// 128-bit lane j, register 4q+m then holds column 4j+m of rows
+	// 4q..4q+3.
+	for i := range 8 {
+		p("VUNPCKLPS %s, %s, %s", z(2*i+1), z(2*i), z(16+2*i))
+		p("VUNPCKHPS %s, %s, %s", z(2*i+1), z(2*i), z(17+2*i))
+	}
+	for q := range 4 {
+		t := 16 + 4*q
+		p("VUNPCKLPD %s, %s, %s", z(t+2), z(t), z(4*q))
+		p("VUNPCKHPD %s, %s, %s", z(t+2), z(t), z(4*q+1))
+		p("VUNPCKLPD %s, %s, %s", z(t+3), z(t+1), z(4*q+2))
+		p("VUNPCKHPD %s, %s, %s", z(t+3), z(t+1), z(4*q+3))
+	}
+	// Gather the 128-bit lanes: column 4j+m takes lane j of registers m,
+	// 4+m, 8+m and 12+m.
+	for m := range 4 {
+		u := 16 + 4*m
+		p("VSHUFF32X4 $0x44, %s, %s, %s", z(4+m), z(m), z(u))
+		p("VSHUFF32X4 $0xee, %s, %s, %s", z(4+m), z(m), z(u+1))
+		p("VSHUFF32X4 $0x44, %s, %s, %s", z(12+m), z(8+m), z(u+2))
+		p("VSHUFF32X4 $0xee, %s, %s, %s", z(12+m), z(8+m), z(u+3))
+	}
+	for m := range 4 {
+		u := 16 + 4*m
+		p("VSHUFF32X4 $0x88, %s, %s, %s", z(u+2), z(u), z(m))      // column m
+		p("VSHUFF32X4 $0xdd, %s, %s, %s", z(u+2), z(u), z(4+m))    // column 4+m
+		p("VSHUFF32X4 $0x88, %s, %s, %s", z(u+3), z(u+1), z(8+m))  // column 8+m
+		p("VSHUFF32X4 $0xdd, %s, %s, %s", z(u+3), z(u+1), z(12+m)) // column 12+m
+	}
+	for c := range 16 {
+		if c == 8 {
+			p("LEAQ (DI)(DX*8), DI")
+		}
+		if rows < 16 {
+			p("VMOVUPS %s, K1, %s", z(c), addr(c%8, "DI", "DI", dst))
+		} else {
+			p("VMOVUPS %s, %s", z(c), addr(c%8, "DI", "DI", dst))
+		}
+	}
+	p("LEAQ (DI)(DX*8), DI")
+	p("ADDQ $64, SI")
+	p("ADDQ $64, R8")
+	p("DECQ CX")
+	p("JNZ %s_loop", name)
+	fmt.Fprintf(w, "%s_done:\n", name)
 	p("VZEROUPPER")
 	p("RET")
 }

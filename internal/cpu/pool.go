@@ -55,25 +55,31 @@ func (p *pool) start() {
 const spinTime = 2 * time.Millisecond
 
 // work runs jobs until the channel closes, polling for spinTime after
-// each before blocking on the channel again.
+// each before blocking on the channel again. The poll reads the channel's
+// length, which takes no lock; every 256 polls it checks the clock and
+// yields to any other runnable goroutine.
 func (p *pool) work() {
 	for j := range p.jobs {
 		j.run()
 		for t, polls := time.Now(), 0; ; polls++ {
-			select {
-			case j, ok := <-p.jobs:
-				if !ok {
-					return
+			if len(p.jobs) > 0 {
+				select {
+				case j, ok := <-p.jobs:
+					if !ok {
+						return
+					}
+					j.run()
+					t, polls = time.Now(), 0
+					continue
+				default:
 				}
-				j.run()
-				t, polls = time.Now(), 0
-				continue
-			default:
 			}
-			if polls%64 == 63 && time.Since(t) > spinTime {
-				break
+			if polls%256 == 255 {
+				if time.Since(t) > spinTime {
+					break
+				}
+				runtime.Gosched()
 			}
-			runtime.Gosched()
 		}
 	}
 }
