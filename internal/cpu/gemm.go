@@ -11,17 +11,19 @@ type microKernel func(kc int, a, b []float32, c []float32, ldc int, alpha float3
 // blocking holds GEMM's cache-blocking parameters together with the
 // micro-kernel they were tuned for (BLIS terms):
 //
-//	for each nc-wide column block of C  (a task; see gemmTasks)
+//	for each tile of C, at most nc columns wide (a task; see gemmTileSize)
 //	  for each kc-deep slice of K:      pack op(B)[kc×nc] into nr-wide slivers
-//	    pack op(A)[mc×kc] into mr-tall slivers
-//	    for each sliver pair: kernel → one mr×nr tile of C
+//	    for each mc rows of the tile:   pack op(A)[mc×kc] into mr-tall slivers
+//	      for each sliver pair: kernel → one mr×nr tile of C
 //
 // A packed B sliver (kc·nr floats) stays in L1 while the loop runs down
-// the A slivers; the packed A block (mc·kc) stays in L2.
+// the A slivers; the packed A block (mc·kc) stays in L2; the packed B
+// panel serves every row of the task.
 type blocking struct {
 	mr, nr     int // micro-tile: rows of op(A) and columns of op(B)
 	kc, mc, nc int // depth of a panel; rows and columns packed at once
 	kernel     microKernel
+	kernelSet  microKernel // C = alpha·A·B without reading C; nil: clear C and use kernel
 }
 
 // blockingGo is the blocking of the pure-Go micro-kernel.
@@ -230,14 +232,15 @@ func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
 	})
 }
 
-// gemmTileSize picks the tile of C one task computes: the blocking's mc×nc,
-// shrunk (in whole micro-tiles) until there are at least two tasks per
-// worker (fewer for small products; see gemmTaskFlops), so every core gets
-// work, then evened out so that the last row and column of tiles are not
-// mostly empty (M = 1024 in tiles of 336 rows would leave a last task of
-// 16 rows).
+// gemmTileSize picks the tile of C one task computes: all of C's rows and
+// up to the blocking's nc columns, halved (in whole micro-tiles, the longer
+// side first, so that neither operand is packed much more than once) until
+// there are at least two tasks per worker (fewer for small products; see
+// gemmTaskFlops), so every core gets work, then evened out so that the last
+// row and column of tiles are not mostly empty (M = 1024 in tiles of 336
+// rows would leave a last task of 16 rows).
 func gemmTileSize(p *device.GemmParams, bk *blocking) (mc, nc int) {
-	mc = min(bk.mc, roundUp(p.M, bk.mr))
+	mc = roundUp(p.M, bk.mr)
 	nc = min(bk.nc, roundUp(p.N, bk.nr))
 	want := min(2*numWorkers(), max(1, p.Batch*p.M*p.N*p.K/gemmTaskFlops))
 	for p.Batch*ceilDiv(p.M, mc)*ceilDiv(p.N, nc) < want {
@@ -265,23 +268,36 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 
-// gemmTile computes one task's tile of C: scale by Beta, then add
-// Alpha·op(A)·op(B) one kc-deep panel at a time.
+// gemmTile computes one task's tile of C: Alpha·op(A)·op(B) one kc-deep
+// panel at a time, the first panel storing over C when Beta is 0 (C is
+// never read then) and adding to Beta·C otherwise.
 func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork, t gemmTask) {
 	oa, ob, oc := p.OffA+t.bi*p.StrideA, p.OffB+t.bi*p.StrideB, p.OffC+t.bi*p.StrideC
-	scaleTile(c, oc+t.i0*p.LDC+t.j0, p.LDC, t.i1-t.i0, t.j1-t.j0, p.Beta)
+	set := p.Beta == 0 && bk.kernelSet != nil
+	if !set {
+		scaleTile(c, oc+t.i0*p.LDC+t.j0, p.LDC, t.i1-t.i0, t.j1-t.j0, p.Beta)
+	}
 	step := even(p.K, bk.kc, 1) // K = 512 in panels of 256, not 384 + 128
+	rows := even(t.i1-t.i0, bk.mc, bk.mr)
 	for pc := 0; pc < p.K; pc += step {
 		kc := min(step, p.K-pc)
 		packB(w.b, b, ob, p.LDB, p.TransB, pc, kc, t.j0, t.j1, bk.nr)
-		packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, t.i0, t.i1, bk.mr)
-		gemmMacro(p, c, oc, bk, w, t, kc)
+		for ic := t.i0; ic < t.i1; ic += rows {
+			sub := gemmTask{t.bi, ic, min(ic+rows, t.i1), t.j0, t.j1}
+			packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, sub.i0, sub.i1, bk.mr)
+			gemmMacro(p, c, oc, bk, w, sub, kc, set && pc == 0)
+		}
 	}
 }
 
 // gemmMacro runs the micro-kernel over every micro-tile of the task's tile
-// for one packed panel, going through the edge buffer for partial tiles.
-func gemmMacro(p *device.GemmParams, c []float32, oc int, bk *blocking, w *gemmWork, t gemmTask, kc int) {
+// for one packed panel, going through the edge buffer for partial tiles;
+// with set it stores alpha·A·B over C instead of adding it.
+func gemmMacro(p *device.GemmParams, c []float32, oc int, bk *blocking, w *gemmWork, t gemmTask, kc int, set bool) {
+	kernel := bk.kernel
+	if set {
+		kernel = bk.kernelSet
+	}
 	for jr := t.j0; jr < t.j1; jr += bk.nr {
 		bs := w.b[(jr-t.j0)*kc:][:kc*bk.nr]
 		nr := min(bk.nr, t.j1-jr)
@@ -289,17 +305,32 @@ func gemmMacro(p *device.GemmParams, c []float32, oc int, bk *blocking, w *gemmW
 			as := w.a[(ir-t.i0)*kc:][:kc*bk.mr]
 			mr := min(bk.mr, t.i1-ir)
 			if mr == bk.mr && nr == bk.nr {
-				bk.kernel(kc, as, bs, c[oc+ir*p.LDC+jr:], p.LDC, p.Alpha)
+				kernel(kc, as, bs, c[oc+ir*p.LDC+jr:], p.LDC, p.Alpha)
 				continue
 			}
 			e := w.edge[:bk.mr*bk.nr]
-			clear(e)
-			bk.kernel(kc, as, bs, e, bk.nr, p.Alpha)
+			bk.kernelSet0(kc, as, bs, e, p.Alpha)
 			for i := range mr {
-				axpy(c[oc+(ir+i)*p.LDC+jr:][:nr], e[i*bk.nr:], 1)
+				dst := c[oc+(ir+i)*p.LDC+jr:][:nr]
+				if set {
+					copy(dst, e[i*bk.nr:])
+				} else {
+					axpy(dst, e[i*bk.nr:], 1)
+				}
 			}
 		}
 	}
+}
+
+// kernelSet0 stores alpha·A·B for one micro-tile into e (leading
+// dimension nr), whatever e held.
+func (bk *blocking) kernelSet0(kc int, as, bs, e []float32, alpha float32) {
+	if bk.kernelSet != nil {
+		bk.kernelSet(kc, as, bs, e, bk.nr, alpha)
+		return
+	}
+	clear(e)
+	bk.kernel(kc, as, bs, e, bk.nr, alpha)
 }
 
 // packA copies rows i0..i1 and columns pc..pc+kc of op(A) into mr-tall

@@ -18,6 +18,15 @@ func kernelAVX512(kc int, a, b []float32, c []float32, ldc int, alpha float32)
 //go:noescape
 func kernelAVX2(kc int, a, b []float32, c []float32, ldc int, alpha float32)
 
+// kernelAVX512Set and kernelAVX2Set are the same kernels storing
+// C = alpha·A·B: they never read C.
+//
+//go:noescape
+func kernelAVX512Set(kc int, a, b []float32, c []float32, ldc int, alpha float32)
+
+//go:noescape
+func kernelAVX2Set(kc int, a, b []float32, c []float32, ldc int, alpha float32)
+
 // checked wraps an assembly micro-kernel for an mr×nr tile with the bounds
 // checks the assembly does not make.
 func checked(mr, nr int, k microKernel) microKernel {
@@ -33,12 +42,14 @@ var (
 	blockingAVX512 = blocking{
 		mr: 14, nr: 32,
 		kc: 384, mc: 336, nc: 1024,
-		kernel: checked(14, 32, kernelAVX512),
+		kernel:    checked(14, 32, kernelAVX512),
+		kernelSet: checked(14, 32, kernelAVX512Set),
 	}
 	blockingAVX2 = blocking{
 		mr: 6, nr: 16,
 		kc: 256, mc: 144, nc: 512,
-		kernel: checked(6, 16, kernelAVX2),
+		kernel:    checked(6, 16, kernelAVX2),
+		kernelSet: checked(6, 16, kernelAVX2Set),
 	}
 )
 

@@ -24,6 +24,7 @@ type kernel struct {
 	lanes  int    // float32 lanes per vector
 	reg    string // vector register prefix: "Y" or "Z"
 	zero   string // instruction that zeroes a register with itself
+	set    bool   // C = alpha·A·B (C is not read) instead of C += alpha·A·B
 }
 
 func (k kernel) nr() int { return k.nv * k.lanes }
@@ -35,6 +36,8 @@ func main() {
 	fmt.Fprint(&w, "#include \"textflag.h\"\n")
 	gen(&w, kernel{name: "kernelAVX512", mr: 14, nv: 2, lanes: 16, reg: "Z", zero: "VPXORD"})
 	gen(&w, kernel{name: "kernelAVX2", mr: 6, nv: 2, lanes: 8, reg: "Y", zero: "VXORPS"})
+	gen(&w, kernel{name: "kernelAVX512Set", mr: 14, nv: 2, lanes: 16, reg: "Z", zero: "VPXORD", set: true})
+	gen(&w, kernel{name: "kernelAVX2Set", mr: 6, nv: 2, lanes: 8, reg: "Y", zero: "VXORPS", set: true})
 	genTranspose(&w, "transpose16AVX512", 16)
 	genTranspose(&w, "transpose14AVX512", 14)
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
@@ -100,13 +103,18 @@ func gen(w *bytes.Buffer, k kernel) {
 	p("DECQ CX")
 	p("JNZ %s_loop1", k.name)
 	fmt.Fprintf(w, "\n%s_store:\n", k.name)
-	// C += alpha·acc, row by row; the B registers are free now.
+	// C += alpha·acc (or C = alpha·acc), row by row; the B registers are
+	// free now.
 	alpha, tmp := breg(0), breg(1)
 	p("VBROADCASTSS alpha+88(FP), %s", alpha)
 	for i := range k.mr {
 		for v := range k.nv {
-			p("VMOVUPS %d(DI), %s", v*vbytes, tmp)
-			p("VFMADD231PS %s, %s, %s", alpha, acc(i, v), tmp)
+			if k.set {
+				p("VMULPS %s, %s, %s", alpha, acc(i, v), tmp)
+			} else {
+				p("VMOVUPS %d(DI), %s", v*vbytes, tmp)
+				p("VFMADD231PS %s, %s, %s", alpha, acc(i, v), tmp)
+			}
 			p("VMOVUPS %s, %d(DI)", tmp, v*vbytes)
 		}
 		if i < k.mr-1 {
