@@ -47,11 +47,11 @@ func (x *Tensor) softmax(name string, dim int, log bool) *Tensor {
 	d := normDim(name, dim, x.Dim())
 	outer, n, inner := splitAt(x.shape, d, d)
 	xd := x.dense()
-	out := empty(x.dev, Float32, x.shape)
+	out := emptyUninit(x.dev, Float32, x.shape)
 	x.dev.Softmax(out.buf, xd.buf, outer, n, inner, log)
 	if needsGrad(x) {
 		record(out, name, []*Tensor{x}, func(g *Tensor) []*Tensor {
-			dx := empty(x.dev, Float32, x.shape)
+			dx := emptyUninit(x.dev, Float32, x.shape)
 			x.dev.SoftmaxBackward(dx.buf, g.dense().buf, out.buf, outer, n, inner, log)
 			return []*Tensor{dx}
 		})

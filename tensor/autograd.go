@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/nervelab/nerve/internal/device"
 	"github.com/nervelab/nerve/internal/goroutine"
 )
 
@@ -31,7 +32,10 @@ func needsGrad(ts ...*Tensor) bool {
 // Callers check needsGrad first so no closure is built in inference.
 // backward receives the gradient of out (its shape) and must return, for each
 // input, a gradient of that input's shape or nil. It runs with no graph
-// recording of its own results (they are detached).
+// recording of its own results (they are detached). Backward frees the
+// tensors that backward allocates and does not return once it returns, and
+// the gradients it returns once they are consumed, so backward must keep no
+// reference to any tensor it allocates.
 func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor) []*Tensor) {
 	out.requiresGrad = true
 	out.node = &node{op: op, inputs: inputs, backward: backward}
@@ -65,11 +69,19 @@ func (t *Tensor) SetGrad(g *Tensor) {
 	if g != nil && !sameShape(g.shape, t.shape) {
 		shapePanic("SetGrad", t.shape, g.shape, "differ")
 	}
-	t.grad = g
+	t.grad, t.gradOwned = g, false
 }
 
-// ZeroGrad clears the accumulated gradient (PyTorch's set_to_none).
-func (t *Tensor) ZeroGrad() { t.grad = nil }
+// ZeroGrad clears the accumulated gradient (PyTorch's set_to_none). A
+// gradient that Backward allocated is given back to the device for the next
+// Backward to reuse, so a tensor obtained from Grad before ZeroGrad must not
+// be used afterwards (it panics with device.ErrFreed); Clone it to keep it.
+func (t *Tensor) ZeroGrad() {
+	if t.grad != nil && t.gradOwned {
+		t.grad.dev.Free(t.grad.buf)
+	}
+	t.grad, t.gradOwned = nil, false
+}
 
 // IsLeaf reports whether t was created by the user rather than by an op
 // that recorded a graph.
@@ -118,6 +130,8 @@ func (t *Tensor) BackwardWith(g *Tensor, opts ...BackwardOption) {
 	}
 	order := topoOrder(t)
 	grads := map[*Tensor]*Tensor{t: g.Detach()}
+	ar := beginArena(t.dev)
+	defer ar.end()
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
 		gv := grads[v]
@@ -126,18 +140,30 @@ func (t *Tensor) BackwardWith(g *Tensor, opts ...BackwardOption) {
 			continue
 		}
 		if v.node == nil {
-			v.accumulate(gv)
+			v.accumulate(gv, ar)
 			continue
 		}
-		propagate(v, gv, grads)
+		ar.fresh = ar.fresh[:0]
+		gs := v.node.backward(gv)
+		propagate(v, gs, grads, ar)
+		ar.release(gv.buf)
 		if !cfg.retain {
 			v.node.free()
 		}
 	}
 }
 
-func propagate(v, gv *Tensor, grads map[*Tensor]*Tensor) {
-	gs := v.node.backward(gv)
+// propagate adds the gradients gs that v's backward returned to the
+// pending gradients of v's inputs, then frees what the backward allocated
+// and nothing holds (its temporaries, gradients for inputs that need none).
+func propagate(v *Tensor, gs []*Tensor, grads map[*Tensor]*Tensor, ar *gradArena) {
+	if len(ar.fresh) > 0 && ar.refs == nil {
+		ar.refs = map[device.Buffer]int{}
+	}
+	for _, b := range ar.fresh {
+		ar.refs[b] = 0
+	}
+	fresh := len(ar.fresh)
 	for j, in := range v.node.inputs {
 		if j >= len(gs) || gs[j] == nil || !in.requiresGrad {
 			continue
@@ -147,32 +173,105 @@ func propagate(v, gv *Tensor, grads map[*Tensor]*Tensor) {
 			panic(&GradError{Op: v.node.op + "Backward", Why: "internal error: gradient of shape " +
 				shapeString(gj.shape) + " for input of shape " + shapeString(in.shape)})
 		}
-		owned := gj.owned
 		gj = gj.Detach()
 		if prev := grads[in]; prev != nil {
-			gj, owned = binaryRaw("Add", addOp, prev, gj), true
+			sum := binaryRaw("Add", addOp, prev, gj)
+			if ar.refs == nil {
+				ar.refs = map[device.Buffer]int{}
+			}
+			ar.refs[sum.buf] = 0
+			ar.release(prev.buf)
+			gj = sum
 		}
-		gj.owned = owned
+		ar.retain(gj.buf)
 		grads[in] = gj
+	}
+	for _, b := range ar.fresh[:fresh] {
+		if n, ok := ar.refs[b]; ok && n == 0 {
+			ar.free(b)
+		}
 	}
 }
 
-func (t *Tensor) accumulate(g *Tensor) {
+// accumulate adds the gradient g to the leaf t's Grad. A gradient that
+// Backward allocated and nothing else uses becomes the Grad itself; an
+// existing Grad is added to in place, as PyTorch does.
+func (t *Tensor) accumulate(g *Tensor, ar *gradArena) {
+	defer ar.release(g.buf)
 	if t.grad == nil {
-		if g.owned && g.offset == 0 && g.IsContiguous() {
-			// A fresh gradient nothing else refers to (see propagate).
-			g.owned = false
-			t.grad = g
+		if ar.refs[g.buf] == 1 && g.offset == 0 && g.IsContiguous() && g.buf.Len() == g.Numel() {
+			delete(ar.refs, g.buf) // t's now
+			t.grad, t.gradOwned = g, true
 			return
 		}
-		t.grad = g.dense()
-		if t.grad == g {
-			// Own the storage: g may alias an input's or the seed's data.
-			t.grad = g.copyRaw()
-		}
+		t.grad, t.gradOwned = g.copyRaw(), true
 		return
 	}
-	t.grad = binaryRaw("Add", addOp, t.grad, g)
+	sum := binaryRaw("Add", addOp, t.grad, g)
+	t.grad.copyFromTemp(sum)
+}
+
+// gradArena tracks, for one Backward on one goroutine, the buffers of at
+// least trackMin elements that backward functions allocate (fresh, since
+// the last reset) and, for each such buffer still in use, how many pending
+// gradients refer to it (refs): a buffer no gradient refers to any more is
+// given back to the device. Smaller ones are left to the collector.
+type gradArena struct {
+	gid   uintptr // the goroutine running the Backward; 0 tracks nothing
+	dev   device.Device
+	fresh []device.Buffer
+	refs  map[device.Buffer]int
+}
+
+const trackMin = 256
+
+// activeArena is the arena of the Backward running now, if one is, so
+// that noteAlloc costs one atomic load otherwise. A Backward that starts
+// while another runs (on another goroutine, or inside a backward function)
+// tracks nothing and so frees nothing.
+var activeArena atomic.Pointer[gradArena]
+
+func beginArena(dev device.Device) *gradArena {
+	ar := &gradArena{gid: goroutine.ID(), dev: dev}
+	if !activeArena.CompareAndSwap(nil, ar) {
+		ar.gid = 0
+	}
+	return ar
+}
+
+func (ar *gradArena) end() { activeArena.CompareAndSwap(ar, nil) }
+
+// noteAlloc records a buffer allocated by the goroutine running Backward.
+func noteAlloc(b device.Buffer) {
+	ar := activeArena.Load()
+	if ar == nil || b.Len() < trackMin || ar.gid != goroutine.ID() {
+		return
+	}
+	ar.fresh = append(ar.fresh, b)
+}
+
+func (ar *gradArena) retain(b device.Buffer) {
+	if n, ok := ar.refs[b]; ok {
+		ar.refs[b] = n + 1
+	}
+}
+
+// release drops one reference to b and frees it when it was the last.
+func (ar *gradArena) release(b device.Buffer) {
+	n, ok := ar.refs[b]
+	if !ok {
+		return
+	}
+	if n <= 1 {
+		ar.free(b)
+		return
+	}
+	ar.refs[b] = n - 1
+}
+
+func (ar *gradArena) free(b device.Buffer) {
+	delete(ar.refs, b)
+	ar.dev.Free(b)
 }
 
 func (n *node) free() {

@@ -24,7 +24,7 @@ func binaryRaw(name string, op device.BinaryOp, a, b *Tensor) *Tensor {
 	if !sameShape(a.shape, b.shape) {
 		shape = broadcastShapes(name, a.shape, b.shape)
 	}
-	out := empty(a.dev, Float32, shape)
+	out := emptyUninit(a.dev, Float32, shape)
 	a.dev.Binary(op, out.buf, out.layout(), a.buf, a.broadcastTo(shape).layout(), b.buf, b.broadcastTo(shape).layout())
 	return out
 }
@@ -46,7 +46,7 @@ func binary(name string, op device.BinaryOp, a, b *Tensor, backward func(g, out 
 // unaryRaw applies op element-wise and records no graph.
 func unaryRaw(op device.UnaryOp, alpha, beta float32, x *Tensor) *Tensor {
 	x = x.contig()
-	out := empty(x.dev, Float32, x.shape)
+	out := emptyUninit(x.dev, Float32, x.shape)
 	x.dev.Unary(op, alpha, beta, out.buf, 0, x.buf, x.offset, x.Numel())
 	return out
 }
@@ -58,7 +58,7 @@ func unary(name string, op device.UnaryOp, alpha, beta float32, x *Tensor) *Tens
 	if needsGrad(x) {
 		record(out, name, []*Tensor{x}, func(g *Tensor) []*Tensor {
 			xd, gd := x.dense(), g.dense()
-			dx := empty(x.dev, Float32, x.shape)
+			dx := emptyUninit(x.dev, Float32, x.shape)
 			x.dev.UnaryBackward(op, alpha, beta, dx.buf, gd.buf, xd.buf, out.buf, x.Numel())
 			return []*Tensor{dx}
 		})

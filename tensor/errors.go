@@ -1,8 +1,16 @@
 package tensor
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/nervelab/nerve/internal/device"
 )
+
+// ErrFreed is the panic value of an op given a tensor whose memory was
+// given back: a gradient kept from before ZeroGrad (ZeroGrad lets the next
+// Backward reuse its memory). Clone a gradient to keep it.
+var ErrFreed = device.ErrFreed
 
 // ShapeError is the panic value of an op given shapes it cannot work with.
 // It names the op and the shapes, as PyTorch's messages do:
@@ -53,7 +61,7 @@ type GradError struct {
 func (e *GradError) Error() string { return e.Op + ": " + e.Why }
 
 // Catch runs fn and returns the nerve panic it raised (a *ShapeError,
-// *IndexError, *DTypeError or *GradError) as an error, or nil. Any other
+// *IndexError, *DTypeError, *GradError or ErrFreed) as an error, or nil. Any other
 // panic is not nerve's and is re-raised. Servers and command-line tools use
 // Catch to turn a misuse into an error message instead of a crash.
 func Catch(fn func()) (err error) {
@@ -70,6 +78,11 @@ func Catch(fn func()) (err error) {
 		case *DTypeError:
 			err = e
 		case *GradError:
+			err = e
+		case error:
+			if !errors.Is(e, ErrFreed) {
+				panic(r)
+			}
 			err = e
 		default:
 			panic(r)

@@ -17,19 +17,26 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 }
 
 // AddInPlace sets t = t + b (b broadcast to t's shape).
-func (t *Tensor) AddInPlace(b *Tensor) { t.CopyFrom(binaryRaw("AddInPlace", addOp, t, b)) }
+func (t *Tensor) AddInPlace(b *Tensor) { t.copyFromTemp(binaryRaw("AddInPlace", addOp, t, b)) }
 
 // SubInPlace sets t = t − b (b broadcast to t's shape).
-func (t *Tensor) SubInPlace(b *Tensor) { t.CopyFrom(binaryRaw("SubInPlace", subOp, t, b)) }
+func (t *Tensor) SubInPlace(b *Tensor) { t.copyFromTemp(binaryRaw("SubInPlace", subOp, t, b)) }
 
 // MulInPlace sets t = t · b element-wise (b broadcast to t's shape).
-func (t *Tensor) MulInPlace(b *Tensor) { t.CopyFrom(binaryRaw("MulInPlace", mulOp, t, b)) }
+func (t *Tensor) MulInPlace(b *Tensor) { t.copyFromTemp(binaryRaw("MulInPlace", mulOp, t, b)) }
 
 // MulScalarInPlace sets t = t · s.
 func (t *Tensor) MulScalarInPlace(s float32) {
 	t.mustFloat("MulScalarInPlace")
-	t.CopyFrom(unaryRaw(mulScalarOp, s, 0, t))
+	t.copyFromTemp(unaryRaw(mulScalarOp, s, 0, t))
 }
 
 // FillInPlace sets every element of t to v.
 func (t *Tensor) FillInPlace(v float32) { t.CopyFrom(scalarLike(t, v)) }
+
+// copyFromTemp copies tmp, a temporary nothing else refers to, into t and
+// frees tmp's storage.
+func (t *Tensor) copyFromTemp(tmp *Tensor) {
+	t.CopyFrom(tmp)
+	tmp.dev.Free(tmp.buf)
+}

@@ -31,12 +31,14 @@ func Linear(x, w, b *Tensor) *Tensor {
 		m = numel(xs[:len(xs)-1])
 	}
 	x2, w2 := x.contig(), w.contig()
-	y := empty(x.dev, Float32, []int{m, out})
+	y := emptyUninit(x.dev, Float32, []int{m, out})
+	beta := float32(0)
 	if b != nil { // the bias rows first; the gemm accumulates onto them
 		sameDevice("Linear", x, b)
 		x.dev.Copy(y.buf, y.layout(), b.buf, b.broadcastTo(y.shape).layout())
+		beta = 1
 	}
-	linearGemm(y, x2, w2, m, out, in, false, true, freshC) // y = x·wᵀ + y
+	linearGemm(y, x2, w2, m, out, in, false, true, beta) // y = x·wᵀ + beta·y
 	shape := append(cloneInts(xs[:len(xs)-1]), out)
 	y = y.view(shape, contiguousStrides(shape), 0)
 	if needsGrad(x, w, b) {
@@ -52,19 +54,16 @@ func Linear(x, w, b *Tensor) *Tensor {
 			g2 := g.contig()
 			var gx, gw, gb *Tensor
 			if x.requiresGrad {
-				gx = empty(x.dev, Float32, []int{m, in})
-				linearGemm(gx, g2, w2, m, in, out, false, false, freshC) // ∂x = g·w
+				gx = emptyUninit(x.dev, Float32, []int{m, in})
+				linearGemm(gx, g2, w2, m, in, out, false, false, 0) // ∂x = g·w
 				gx = gx.view(cloneInts(xs), contiguousStrides(xs), 0)
-				gx.owned = true
 			}
 			if w.requiresGrad {
-				gw = empty(x.dev, Float32, []int{out, in})
-				linearGemm(gw, g2, x2, out, in, m, true, false, freshC) // ∂w = gᵀ·x
-				gw.owned = true
+				gw = emptyUninit(x.dev, Float32, []int{out, in})
+				linearGemm(gw, g2, x2, out, in, m, true, false, 0) // ∂w = gᵀ·x
 			}
 			if b != nil && b.requiresGrad {
 				gb = reduceRaw(device.Sum, g2.view([]int{m, out}, []int{out, 1}, g2.offset), []int{0}, false)
-				gb.owned = true
 			}
 			return []*Tensor{gx, gw, gb}[:len(inputs)]
 		})

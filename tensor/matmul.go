@@ -39,8 +39,8 @@ func (a *Tensor) bmm(b *Tensor, sa, sb []int) *Tensor {
 		shapePanic("MatMul", sa, sb, "cannot be multiplied (inner dims %d != %d)", k, k2)
 	}
 	batch := broadcastShapes("MatMul", a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])
-	out := empty(a.dev, Float32, append(cloneInts(batch), m, n))
-	gemmInto(out, a, b, batch, freshC)
+	out := emptyUninit(a.dev, Float32, append(cloneInts(batch), m, n))
+	gemmInto(out, a, b, batch, 0)
 	if needsGrad(a, b) {
 		record(out, "MatMul", []*Tensor{a, b}, func(g *Tensor) []*Tensor {
 			var ga, gb *Tensor
@@ -60,15 +60,10 @@ func (a *Tensor) bmm(b *Tensor, sa, sb []int) *Tensor {
 func matmulRaw(a, b *Tensor) *Tensor {
 	m, n := a.shape[a.Dim()-2], b.shape[b.Dim()-1]
 	batch := broadcastShapes("MatMul", a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])
-	out := empty(a.dev, Float32, append(cloneInts(batch), m, n))
-	gemmInto(out, a, b, batch, freshC)
+	out := emptyUninit(a.dev, Float32, append(cloneInts(batch), m, n))
+	gemmInto(out, a, b, batch, 0)
 	return out
 }
-
-// freshC is the gemm beta for an output just allocated (so all zeros):
-// accumulating onto it (beta 1) gives the product without the pass that
-// beta 0 spends clearing C again. (A product of exactly −0 comes out +0.)
-const freshC = 1
 
 // gemmInto writes a·b into the contiguous out (beta = 0: out is overwritten).
 func gemmInto(out, a, b *Tensor, batch []int, beta float32) {

@@ -32,7 +32,7 @@ type Tensor struct {
 	requiresGrad bool
 	grad         *Tensor
 	node         *node // the op that made this tensor; nil for leaves
-	owned        bool  // a fresh gradient no other tensor shares: Backward may keep it as a leaf's grad
+	gradOwned    bool  // grad's storage is Backward's and nothing else's: ZeroGrad frees it
 }
 
 var (
@@ -54,6 +54,29 @@ func defaultDevice() device.Device {
 
 // empty allocates a contiguous, zero-filled tensor.
 func empty(dev device.Device, dt DType, shape []int) *Tensor {
+	t := newTensor(dev, shape)
+	t.buf = dev.Alloc(dt, t.Numel())
+	noteAlloc(t.buf)
+	return t
+}
+
+// emptyUninit allocates a contiguous tensor whose contents are
+// unspecified, for an output the caller overwrites entirely: the device
+// may hand back a cached buffer without clearing it.
+func emptyUninit(dev device.Device, dt DType, shape []int) *Tensor {
+	t := newTensor(dev, shape)
+	if u, ok := dev.(device.Uninit); ok {
+		t.buf = u.AllocUninit(dt, t.Numel())
+	} else {
+		t.buf = dev.Alloc(dt, t.Numel())
+	}
+	noteAlloc(t.buf)
+	return t
+}
+
+// newTensor returns a contiguous tensor of the shape on dev, without
+// storage.
+func newTensor(dev device.Device, shape []int) *Tensor {
 	// shape and strides share one allocation, with the Tensor itself when
 	// there are few dimensions.
 	dims := len(shape)
@@ -72,7 +95,7 @@ func empty(dev device.Device, dt DType, shape []int) *Tensor {
 		strides[d] = s
 		s *= shape[d]
 	}
-	t.dev, t.buf, t.shape, t.strides = dev, dev.Alloc(dt, s), shape, strides
+	t.dev, t.shape, t.strides = dev, shape, strides
 	return t
 }
 
@@ -141,7 +164,7 @@ func (t *Tensor) contig() *Tensor {
 
 // copyRaw returns a contiguous copy of t with no graph.
 func (t *Tensor) copyRaw() *Tensor {
-	out := empty(t.dev, t.DType(), t.shape)
+	out := emptyUninit(t.dev, t.DType(), t.shape)
 	t.dev.Copy(out.buf, out.layout(), t.buf, t.layout())
 	return out
 }

@@ -27,9 +27,10 @@ var _ device.Device = Device{}
 
 // buffer is CPU memory: exactly one of f and i is used, by dtype.
 type buffer struct {
-	f  []float32
-	i  []int64
-	dt device.DType
+	f     []float32
+	i     []int64
+	dt    device.DType
+	freed bool // Free gave the memory back: any use is a bug of the caller
 }
 
 func (b *buffer) Len() int {
@@ -64,6 +65,9 @@ func buf(b device.Buffer) *buffer {
 	if !ok {
 		panic(fmt.Sprintf("cpu: buffer %T does not belong to the cpu device", b))
 	}
+	if cb.freed {
+		panic(device.ErrFreed)
+	}
 	return cb
 }
 
@@ -82,13 +86,27 @@ func (Device) Name() string { return "cpu" }
 
 // Alloc returns a zero-filled buffer of n elements of dt. It panics for an
 // unknown dtype or a negative n.
-func (Device) Alloc(dt device.DType, n int) device.Buffer {
+func (d Device) Alloc(dt device.DType, n int) device.Buffer {
+	b := d.AllocUninit(dt, n)
+	if cb := b.(*buffer); cb.dt == device.Float32 && n > smallBuf {
+		clearFloats(cb.f)
+	}
+	return b
+}
+
+// AllocUninit is Alloc for a buffer the caller overwrites entirely before
+// reading it: a float32 buffer may come from the cache of freed buffers
+// (see Free) still holding old values.
+func (Device) AllocUninit(dt device.DType, n int) device.Buffer {
 	switch dt {
 	case device.Float32:
 		if n <= smallBuf {
 			sb := &smallBuffer{}
 			sb.f, sb.dt = sb.arr[:n:n], dt
 			return &sb.buffer
+		}
+		if f := floatCache.get(n); f != nil {
+			return &buffer{f: f, dt: dt}
 		}
 		return &buffer{f: make([]float32, n), dt: dt}
 	case device.Int64:
@@ -97,11 +115,24 @@ func (Device) Alloc(dt device.DType, n int) device.Buffer {
 	panic(fmt.Sprintf("cpu: Alloc of unsupported dtype %v", dt))
 }
 
-// Free drops the buffer's memory; a later use of it panics (its length is
-// then 0).
+// Free gives the buffer's memory back: a large float32 buffer goes to the
+// cache that later allocations of the same length take from. The buffer
+// must not be used again; every method given it panics with
+// device.ErrFreed. Freeing a buffer twice is harmless.
 func (Device) Free(b device.Buffer) {
-	cb := buf(b)
-	cb.f, cb.i = nil, nil
+	cb, ok := b.(*buffer)
+	if !ok || cb.freed {
+		return
+	}
+	if cb.dt == device.Float32 && len(cb.f) > smallBuf {
+		floatCache.put(cb.f)
+	}
+	cb.f, cb.i, cb.freed = nil, nil, true
+}
+
+// clearFloats zeroes s, over the pool when it is large.
+func clearFloats(s []float32) {
+	parallelElems(len(s), func(lo, hi int) { clear(s[lo:hi]) })
 }
 
 // WriteF32 copies src into dst starting at element off.

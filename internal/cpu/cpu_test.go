@@ -144,3 +144,54 @@ func BenchmarkBinarySmall(b *testing.B) {
 		d.Binary(device.Add, y, l, x, l, x, l)
 	}
 }
+
+// TestFreeAndReuse: a freed buffer's memory serves the next allocation of
+// its length (cleared by Alloc, as is by AllocUninit), a freed buffer
+// panics with device.ErrFreed when used, and the cache stays bounded.
+func TestFreeAndReuse(t *testing.T) {
+	var d Device
+	const n = 1000
+	b := d.Alloc(device.Float32, n)
+	d.Fill(b, 0, n, 3)
+	p := &f32s(b)[0]
+	d.Free(b)
+	d.Free(b) // twice is harmless
+	func() {
+		defer func() {
+			if r := recover(); r != device.ErrFreed {
+				t.Fatalf("using a freed buffer: panic %v, want ErrFreed", r)
+			}
+		}()
+		d.Fill(b, 0, 1, 1)
+	}()
+	u := d.AllocUninit(device.Float32, n)
+	if &f32s(u)[0] != p || f32s(u)[5] != 3 {
+		t.Fatal("AllocUninit did not reuse the freed buffer as it was")
+	}
+	d.Free(u)
+	z := d.Alloc(device.Float32, n)
+	if &f32s(z)[0] != p {
+		t.Fatal("Alloc did not reuse the freed buffer")
+	}
+	for i, v := range f32s(z) {
+		if v != 0 {
+			t.Fatalf("Alloc of a reused buffer: element %d is %v", i, v)
+		}
+	}
+	if other := d.Alloc(device.Float32, n+1); &f32s(other)[0] == p {
+		t.Fatal("a buffer of another length came from the cache")
+	}
+	saved := maxCached
+	defer func() { maxCached = saved }()
+	maxCached = floatCache.cachedBytes() + 1<<20
+	big := make([]device.Buffer, 0, 4)
+	for range 4 {
+		big = append(big, d.AllocUninit(device.Float32, 1<<20/4/3))
+	}
+	for _, b := range big {
+		d.Free(b)
+	}
+	if c := floatCache.cachedBytes(); c > maxCached {
+		t.Fatalf("cache holds %d bytes, more than %d", c, maxCached)
+	}
+}

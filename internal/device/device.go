@@ -18,6 +18,7 @@
 package device
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -202,8 +203,10 @@ type Device interface {
 
 	// Alloc returns a zero-filled buffer of n elements.
 	Alloc(dt DType, n int) Buffer
-	// Free releases a buffer early; using it afterwards is an error. A
-	// device may make this a no-op and rely on the garbage collector.
+	// Free releases a buffer early, for reuse by later allocations; using
+	// it afterwards is an error (the device panics with ErrFreed where it
+	// can tell). A device may make this a no-op and rely on the garbage
+	// collector.
 	Free(b Buffer)
 
 	// Host copies. The float32 forms need a Float32 buffer, the int64
@@ -260,6 +263,18 @@ type Device interface {
 	// OneHot: dst [count, classes] (Float32, zeroed by the caller) gets 1 at
 	// (r, idx[r]).
 	OneHot(dst, idx Buffer, count, classes int) error
+}
+
+// ErrFreed is the panic value of a device method given a buffer that was
+// freed: a tensor whose memory was released (a gradient after ZeroGrad, or
+// a temporary of Backward) was used afterwards.
+var ErrFreed = errors.New("device: use of a buffer after Free (a tensor whose memory was released, such as a gradient kept from before ZeroGrad; Clone it to keep it)")
+
+// Uninit is an optional Device capability: AllocUninit is Alloc for a
+// buffer the caller overwrites entirely before reading it, so its initial
+// contents are unspecified (a device may skip zeroing it).
+type Uninit interface {
+	AllocUninit(dt DType, n int) Buffer
 }
 
 var (
