@@ -60,21 +60,22 @@ func runNerve(out io.Writer, w workload, tm timing) error {
 	return nil
 }
 
-// nerveGemm times a.MatMul(b) on contiguous float32 N×N matrices: after
-// two warm-up calls, samples of enough calls to last minSample each.
+// nerveGemm times tensor.MatMulInto(c, a, b) on contiguous float32 N×N
+// matrices, as the PyTorch side times torch.matmul(a, b, out=c): after two
+// warm-up calls, samples of enough calls to last minSample each.
 func nerveGemm(out io.Writer, n int, tm timing) {
 	g := tensor.NewGenerator(0)
-	a, b := g.Randn(n, n), g.Randn(n, n)
-	a.MatMul(b)
+	a, b, c := g.Randn(n, n), g.Randn(n, n), tensor.Zeros(n, n)
+	tensor.MatMulInto(c, a, b)
 	t := time.Now()
-	a.MatMul(b)
+	tensor.MatMulInto(c, a, b)
 	one := time.Since(t)
 	reps := max(1, int(tm.minSample/max(one, time.Nanosecond)))
 	secs := make([]float64, tm.samples)
 	for i := range secs {
 		t := time.Now()
 		for range reps {
-			a.MatMul(b)
+			tensor.MatMulInto(c, a, b)
 		}
 		secs[i] = time.Since(t).Seconds() / float64(reps)
 	}

@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/nervelab/nerve/tensor"
@@ -55,4 +56,36 @@ func TestCatchTypes(t *testing.T) {
 		}
 	}()
 	_ = tensor.Catch(func() { panic("not ours") })
+}
+
+// TestMatMulInto checks the out form against MatMul, into a view at an
+// offset and with broadcast batch dims, and its refusals.
+func TestMatMulInto(t *testing.T) {
+	g := tensor.NewGenerator(4)
+	a, b := g.Randn(3, 5, 7), g.Randn(7, 4)
+	big := tensor.Full(-1, 2, 3, 5, 4)
+	out := big.Narrow(0, 1, 1).Reshape(3, 5, 4) // a contiguous view at an offset
+	tensor.MatMulInto(out, a, b)
+	if want := a.MatMul(b).Data(); !equalF(out.Data(), want) {
+		t.Fatalf("MatMulInto %v, want %v", out.Data(), want)
+	}
+	if first := big.Narrow(0, 0, 1).Data(); first[0] != -1 || first[len(first)-1] != -1 {
+		t.Fatal("MatMulInto wrote outside out")
+	}
+	for _, c := range []struct {
+		name      string
+		out, a, b *tensor.Tensor
+		want      string
+	}{
+		{"wrong out shape", tensor.Zeros(5, 5), g.Randn(5, 7), g.Randn(7, 4), "product's shape"},
+		{"inner dims", tensor.Zeros(5, 4), g.Randn(5, 6), g.Randn(7, 4), "inner dims"},
+		{"vector", tensor.Zeros(4), g.Randn(7), g.Randn(7, 4), "at least 2"},
+		{"grad", tensor.Zeros(5, 4), g.Randn(5, 7).SetRequiresGrad(true), g.Randn(7, 4), "requires grad"},
+		{"strided out", tensor.Zeros(4, 5).T(), g.Randn(5, 7), g.Randn(7, 4), "contiguous"},
+	} {
+		err := tensor.Catch(func() { tensor.MatMulInto(c.out, c.a, c.b) })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error about %q", c.name, err, c.want)
+		}
+	}
 }

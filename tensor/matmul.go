@@ -56,6 +56,36 @@ func (a *Tensor) bmm(b *Tensor, sa, sb []int) *Tensor {
 	return out
 }
 
+// MatMulInto writes a·b into out, PyTorch's torch.matmul(a, b, out=out),
+// for a and b of at least 2 dims (batch dims broadcast): out must be a
+// contiguous float32 tensor of the product's shape, and it is overwritten
+// without allocating. Like PyTorch's out= forms it records no graph, so it
+// panics if a or b requires grad while grad mode is on (use MatMul), or if
+// the shapes do not fit.
+func MatMulInto(out, a, b *Tensor) {
+	a.mustFloat("MatMulInto")
+	b.mustFloat("MatMulInto")
+	out.mustFloat("MatMulInto")
+	if a.Dim() < 2 || b.Dim() < 2 {
+		shapePanic("MatMulInto", a.shape, b.shape, "need at least 2 dimensions each (use MatMul for vectors)")
+	}
+	if needsGrad(a, b) {
+		panic(&GradError{Op: "MatMulInto", Why: "the out form does not record a graph, and an argument requires grad; use MatMul"})
+	}
+	sameDevice("MatMulInto", a, b, out)
+	m, k := a.shape[a.Dim()-2], a.shape[a.Dim()-1]
+	k2, n := b.shape[b.Dim()-2], b.shape[b.Dim()-1]
+	if k != k2 {
+		shapePanic("MatMulInto", a.shape, b.shape, "cannot be multiplied (inner dims %d != %d)", k, k2)
+	}
+	batch := broadcastShapes("MatMulInto", a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])
+	want := append(cloneInts(batch), m, n)
+	if !sameShape(out.shape, want) || !out.IsContiguous() {
+		shapePanic("MatMulInto", out.shape, want, "out must be contiguous and of the product's shape")
+	}
+	gemmInto(out, a, b, batch, 0)
+}
+
 // matmulRaw multiplies batched matrices (≥ 2-D) with broadcasting, no graph.
 func matmulRaw(a, b *Tensor) *Tensor {
 	m, n := a.shape[a.Dim()-2], b.shape[b.Dim()-1]
@@ -80,14 +110,14 @@ func gemmInto(out, a, b *Tensor, batch []int, beta float32) {
 	sb, okB := batchStride(bb)
 	if okA && okB {
 		p.Batch, p.StrideA, p.StrideB, p.StrideC = nb, sa, sb, m*n
-		p.OffA, p.OffB = ab.offset, bb.offset
+		p.OffA, p.OffB, p.OffC = ab.offset, bb.offset, out.offset
 		a.dev.Gemm(p)
 		return
 	}
 	p.Batch = 1
 	idx := make([]int, len(batch))
 	for i := 0; i < nb; i++ {
-		p.OffA, p.OffB, p.OffC = batchOffset(ab, idx), batchOffset(bb, idx), i*m*n
+		p.OffA, p.OffB, p.OffC = batchOffset(ab, idx), batchOffset(bb, idx), out.offset+i*m*n
 		a.dev.Gemm(p)
 		for d := len(idx) - 1; d >= 0; d-- {
 			if idx[d]++; idx[d] < batch[d] {

@@ -67,6 +67,18 @@ func gen(w *bytes.Buffer, k kernel) {
 	p("MOVQ c_base+56(FP), DI")
 	p("MOVQ ldc+80(FP), SI")
 	p("SHLQ $2, SI")
+	if !k.set && k.lanes == 16 {
+		// Fetch the tile of C while the products run: a large C is far
+		// from the core (and its rows on different pages).
+		p("MOVQ DI, R8")
+		for i := range k.mr {
+			p("PREFETCHT0 (R8)")
+			p("PREFETCHT0 %d(R8)", 4*k.nr()-4)
+			if i < k.mr-1 {
+				p("ADDQ SI, R8")
+			}
+		}
+	}
 	for i := range nacc {
 		r := fmt.Sprintf("%s%d", k.reg, i)
 		p("%s %s, %s, %s", k.zero, r, r, r)
