@@ -419,6 +419,9 @@ func (l CrossEntropy) Loss(logits, target *tensor.Tensor) *tensor.Tensor {
 	}
 	c := logits.Size(1)
 	checkClassWeight(op, l.Weight, logits)
+	if out, ok := l.fused(logits, target); ok {
+		return out
+	}
 	logp := logits.LogSoftmax(1)
 	if target.DType() == tensor.Float32 {
 		return l.probLoss(logp, target)
@@ -435,6 +438,33 @@ func (l CrossEntropy) Loss(logits, target *tensor.Tensor) *tensor.Tensor {
 	smooth = tensor.Where(t.valid, smooth.Sum(1).Neg(), tensor.Scalar(0))
 	smooth = l.Reduction.reduceClass(op, smooth, t)
 	return nll.MulScalar(1 - eps).Add(smooth.MulScalar(eps / float32(c)))
+}
+
+// fused computes the common case — logits [N, C], class indices [N], no
+// class weights or label smoothing — with the device's fused softmax and
+// cross-entropy (tensor.SoftmaxCrossEntropy), giving what the composed
+// ops give; ok is false for any other case or a device without it.
+func (l CrossEntropy) fused(logits, target *tensor.Tensor) (*tensor.Tensor, bool) {
+	if logits.Dim() != 2 || target.Dim() != 1 || target.DType() != tensor.Int64 ||
+		target.Size(0) != logits.Size(0) || l.Weight != nil || l.LabelSmoothing != 0 {
+		return nil, false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if e, isIndex := r.(*tensor.IndexError); isIndex {
+				e.Op = "CrossEntropyLoss" // a target out of range: name the loss the user called
+			}
+			panic(r)
+		}
+	}()
+	losses, valid, ok := tensor.SoftmaxCrossEntropy(logits, target, lossIgnoreIndex(l.IgnoreIndex))
+	if !ok {
+		return nil, false
+	}
+	if l.Reduction == Mean {
+		return losses.Sum().Div(tensor.Scalar(float32(valid))), true
+	}
+	return l.Reduction.reduce("CrossEntropyLoss", losses), true
 }
 
 // probLoss is the cross-entropy with class-probability targets.

@@ -304,3 +304,33 @@ func ExampleCrossEntropy() {
 	// 0.2056
 	// 0.7278
 }
+
+// TestCrossEntropyFusedMatchesComposed: the fused path (logits [N, C],
+// class indices, no weights or smoothing) gives the composed path's loss
+// and gradient, which weights of all ones force, for every reduction and
+// with an ignored target.
+func TestCrossEntropyFusedMatchesComposed(t *testing.T) {
+	g := tensor.NewGenerator(5)
+	x := g.Randn(6, 10).MulScalar(3)
+	y := tensor.FromInt64([]int64{3, -100, 9, 0, 3, 7}, 6)
+	for _, r := range []Reduction{Mean, Sum, None} {
+		run := func(weight *tensor.Tensor) ([]float32, []float32) {
+			xi := x.Clone().SetRequiresGrad(true)
+			loss := CrossEntropy{Weight: weight, Reduction: r}.Loss(xi, y)
+			loss.Sum().Backward()
+			return loss.Data(), xi.Grad().Data()
+		}
+		fl, fg := run(nil)
+		cl, cg := run(tensor.Ones(10))
+		for i := range cl {
+			if math.Abs(float64(fl[i]-cl[i])) > 1e-6*(1+math.Abs(float64(cl[i]))) {
+				t.Fatalf("reduction %v: loss[%d] fused %v, composed %v", r, i, fl[i], cl[i])
+			}
+		}
+		for i := range cg {
+			if math.Abs(float64(fg[i]-cg[i])) > 1e-6 {
+				t.Fatalf("reduction %v: gradient[%d] fused %v, composed %v", r, i, fg[i], cg[i])
+			}
+		}
+	}
+}

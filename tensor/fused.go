@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/nervelab/nerve/internal/device"
+import (
+	"fmt"
+
+	"github.com/nervelab/nerve/internal/device"
+)
 
 // AdamParams are the scalars of a fused Adam update (see FusedAdamStep).
 type AdamParams = device.AdamParams
@@ -54,4 +58,53 @@ func FusedAdamStep(p, g, m, v *Tensor, a AdamParams) bool {
 	}
 	f.AdamStep(p.buf, g.buf, m.buf, v.buf, p.Numel(), a)
 	return true
+}
+
+// SoftmaxCrossEntropy returns the cross-entropy of each row of logits
+// [N, C] against int64 class indices target [N], −log softmax(logits)[i,
+// target[i]] as a [N] tensor (0 where the target equals ignore), and the
+// number of rows not ignored: LogSoftmax(1) and the pick of each row's
+// target in one pass, and a backward of one pass, g·(softmax − one-hot).
+// It reports ok = false, computing nothing, when the device has no fused
+// kernel (device.Fused); the caller then composes the ops. It panics with
+// an *IndexError for a target outside [0, C) other than ignore.
+func SoftmaxCrossEntropy(logits, target *Tensor, ignore int64) (loss *Tensor, valid int, ok bool) {
+	const op = "SoftmaxCrossEntropy"
+	logits.mustFloat(op)
+	f, fused := logits.dev.(device.Fused)
+	if !fused {
+		return nil, 0, false
+	}
+	if logits.Dim() != 2 || target.Dim() != 1 || target.shape[0] != logits.shape[0] {
+		shapePanic(op, logits.shape, target.shape, "do not fit: want logits [N, C] and a target [N]")
+	}
+	if target.DType() != Int64 {
+		panic(&DTypeError{Op: op, Got: target.DType(), Want: "int64 (class index) target"})
+	}
+	sameDevice(op, logits, target)
+	rows, classes := logits.shape[0], logits.shape[1]
+	x, y := logits.dense(), target.dense()
+	loss = emptyUninit(logits.dev, Float32, []int{rows})
+	prob := emptyUninit(logits.dev, Float32, logits.shape)
+	valid, err := f.SoftmaxCrossEntropy(loss.buf, prob.buf, x.buf, y.buf, rows, classes, ignore)
+	if err != nil {
+		ie := err.(*device.IndexError)
+		panic(&IndexError{Op: op, Why: fmt.Sprintf("target %d is out of bounds for %d classes", ie.Index, ie.N)})
+	}
+	if needsGrad(logits) {
+		record(loss, op, []*Tensor{logits}, func(g *Tensor) []*Tensor {
+			gd, stride := g, 1
+			switch {
+			case g.offset == 0 && g.strides[0] == 0: // a sum's gradient: one value for all rows
+				stride = 0
+			case g.offset == 0 && g.strides[0] == 1:
+			default:
+				gd = g.dense()
+			}
+			dx := emptyUninit(logits.dev, Float32, logits.shape)
+			f.SoftmaxCrossEntropyBackward(dx.buf, prob.buf, y.buf, gd.buf, stride, rows, classes, ignore)
+			return []*Tensor{dx}
+		})
+	}
+	return loss, valid, true
 }

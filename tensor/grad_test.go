@@ -165,6 +165,16 @@ func gradCases() []gradCase {
 		{name: "Linear/1dNoBias", shapes: [][]int{{4}, {2, 4}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
 			return tensor.Linear(xs[0], xs[1], nil)
 		}},
+		// Per-row losses weighted (a gradient of stride 1), summed (stride
+		// 0), and with an ignored row (-100).
+		{name: "SoftmaxCrossEntropy/rows", shapes: [][]int{{4, 5}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			l, _, _ := tensor.SoftmaxCrossEntropy(xs[0], tensor.FromInt64([]int64{0, 4, -100, 2}, 4), -100)
+			return l.Mul(tensor.New([]float32{1, -2, 3, 0.5}, 4))
+		}},
+		{name: "SoftmaxCrossEntropy/sum", shapes: [][]int{{3, 6}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			l, _, _ := tensor.SoftmaxCrossEntropy(xs[0], tensor.FromInt64([]int64{5, 0, 3}, 3), -100)
+			return l.Sum()
+		}},
 	}
 	cs = append(cs, bin("Add", (*tensor.Tensor).Add, nil)...)
 	cs = append(cs, bin("Sub", (*tensor.Tensor).Sub, nil)...)

@@ -352,6 +352,16 @@ type Fused interface {
 	//	b ← g (First) or b·μ + g·(1 − τ);  g ← g + μ·b (Nesterov) or b
 	//	θ ← θ − g·lr
 	SGDStep(p, g, b Buffer, n int, a SGDParams)
+	// SoftmaxCrossEntropy reads logits x as rows×classes (contiguous
+	// Float32) and class indices target (Int64, rows) and, per row i,
+	// writes the softmax of the row into prob and −log softmax(x)[i, y]
+	// into loss[i] (0 where y = ignore). It returns the number of rows not
+	// ignored, or an *IndexError for a target outside [0, classes) that is
+	// not ignore, before writing anything.
+	SoftmaxCrossEntropy(loss, prob, x, target Buffer, rows, classes int, ignore int64) (int, error)
+	// SoftmaxCrossEntropyBackward sets dx[i, c] = g[i·gStride]·(prob[i, c]
+	// − [c = y]) from SoftmaxCrossEntropy's prob, and 0 on ignored rows.
+	SoftmaxCrossEntropyBackward(dx, prob, target, g Buffer, gStride, rows, classes int, ignore int64)
 }
 
 // SGDParams are the scalars of one fused SGD update, rounded to float32

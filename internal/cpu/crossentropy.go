@@ -1,0 +1,76 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/nervelab/nerve/internal/device"
+)
+
+// SoftmaxCrossEntropy is the fused softmax and cross-entropy of
+// device.Fused: one pass over each row of logits gives its softmax (kept
+// for the backward pass) and its loss −log softmax(x)[y] = logsumexp(x) −
+// x[y], summed in float64 as softmaxRow does.
+func (Device) SoftmaxCrossEntropy(lossB, probB, xB, targetB device.Buffer, rows, classes int, ignore int64) (int, error) {
+	loss, prob, x, target := f32s(lossB), f32s(probB), f32s(xB), i64s(targetB)
+	valid := 0
+	for _, y := range target[:rows] {
+		switch {
+		case y == ignore:
+		case y < 0 || y >= int64(classes):
+			return 0, &device.IndexError{Index: y, N: classes}
+		default:
+			valid++
+		}
+	}
+	parallelFor(rows, max(1, parallelThreshold/max(classes, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row, p := x[i*classes:(i+1)*classes], prob[i*classes:(i+1)*classes]
+			if classes == 0 {
+				loss[i] = 0
+				continue
+			}
+			m := row[0]
+			for _, v := range row[1:] {
+				if v > m || v != v {
+					m = v
+				}
+			}
+			mf := float64(m)
+			var sum float64
+			for _, v := range row {
+				sum += math.Exp(float64(v) - mf)
+			}
+			inv := 1 / sum
+			for k, v := range row {
+				p[k] = float32(math.Exp(float64(v)-mf) * inv)
+			}
+			if y := target[i]; y == ignore {
+				loss[i] = 0
+			} else {
+				loss[i] = float32(mf + math.Log(sum) - float64(row[y]))
+			}
+		}
+	})
+	return valid, nil
+}
+
+// SoftmaxCrossEntropyBackward is the gradient of SoftmaxCrossEntropy:
+// dx = g·(softmax − one-hot), 0 on ignored rows.
+func (Device) SoftmaxCrossEntropyBackward(dxB, probB, targetB, gB device.Buffer, gStride, rows, classes int, ignore int64) {
+	dx, prob, target, g := f32s(dxB), f32s(probB), i64s(targetB), f32s(gB)
+	parallelFor(rows, max(1, parallelThreshold/max(classes, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d, p := dx[i*classes:(i+1)*classes], prob[i*classes:(i+1)*classes]
+			y := target[i]
+			if y == ignore {
+				clear(d)
+				continue
+			}
+			gi := g[i*gStride]
+			for k, v := range p {
+				d[k] = gi * v
+			}
+			d[y] = gi * (p[y] - 1)
+		}
+	})
+}
