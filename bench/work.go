@@ -203,7 +203,9 @@ func nerveTinySGD(out io.Writer, tm timing) {
 func nerveAdd10(out io.Writer, tm timing) {
 	g := tensor.NewGenerator(0)
 	a, b := g.Randn(10), g.Randn(10)
-	for range 1000 {
+	// Warm up until the heap is in its steady state (a few collections,
+	// the first touches of its pages done): 100,000 results are 32 MB.
+	for range 100000 {
 		a.Add(b)
 	}
 	runs := make([]float64, tm.warmRuns)
