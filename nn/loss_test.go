@@ -334,3 +334,25 @@ func TestCrossEntropyFusedMatchesComposed(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossEntropyConfidentRowGradient: for a row the model is sure of
+// (p[y] rounds to 1 in float32) the gradient at the target is still
+// −(1 − p[y]), not 0, so the row's gradient sums to zero over the classes.
+// Rounding it away biased every confident example's gradient, which Adam's
+// scaling turned into a measurable loss of accuracy.
+func TestCrossEntropyConfidentRowGradient(t *testing.T) {
+	x := tensor.New([]float32{20, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 1, 10).SetRequiresGrad(true)
+	CrossEntropyLoss(x, tensor.FromInt64([]int64{0}, 1)).Backward()
+	g := x.Grad().Data()
+	other := math.Exp(-20) / (1 + 9*math.Exp(-20))
+	if want := -9 * other; math.Abs(float64(g[0])-want) > 1e-3*math.Abs(want) {
+		t.Fatalf("gradient at the target %g, want %g", g[0], want)
+	}
+	var sum float64
+	for _, v := range g {
+		sum += float64(v)
+	}
+	if math.Abs(sum) > 1e-12 {
+		t.Fatalf("gradient sums to %g over the classes, want 0", sum)
+	}
+}

@@ -66,11 +66,19 @@ func (Device) SoftmaxCrossEntropyBackward(dxB, probB, targetB, gB device.Buffer,
 				clear(d)
 				continue
 			}
+			// At the target, p[y] − 1 = −Σ_{k≠y} p[k]: summing the others
+			// keeps what a float32 p[y] near 1 rounds away, so a confident
+			// row's gradient still sums to 0 over the classes (a bias
+			// there, however small, is what Adam's scaling amplifies).
 			gi := g[i*gStride]
+			var rest float64
 			for k, v := range p {
 				d[k] = gi * v
+				if k != int(y) {
+					rest += float64(v)
+				}
 			}
-			d[y] = gi * (p[y] - 1)
+			d[y] = float32(-float64(gi) * rest)
 		}
 	})
 }
