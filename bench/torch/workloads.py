@@ -7,6 +7,10 @@ side (bench/work.go) step for step:
 
   gemm/N=<n>/<t>t      torch.matmul(a, b, out=out) on float32 n x n;
                        GFLOP/s = 2 n^3 / t, median of 3 samples of >= 0.2 s
+  cnn/adam-b64         the tutorial CNN (conv32-pool-conv64-pool-fc128-fc10),
+                       Adam b64: one epoch on real MNIST, then test accuracy
+  lstm/adam-b64        LSTM(28,128) over image rows + Linear(128,10), Adam b64:
+                       one epoch on real MNIST, then test accuracy
   mlp/<opt>-b<bs>      quickstart MLP (Flatten, 784-512-512-10, ReLU,
                        CrossEntropyLoss, lr 1e-3) on real MNIST: one epoch,
                        seconds, then test accuracy
@@ -121,6 +125,47 @@ def mlp(torch, opt_name, bs, data_dir):
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(),
                           nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
     opt = (torch.optim.SGD if opt_name == "sgd" else torch.optim.Adam)(model.parameters(), lr=1e-3)
+    epoch(torch, model, opt, bs, xtr, ytr, xte, yte)
+
+
+def cnn(torch, data_dir):
+    """The tutorial CNN: conv32-pool-conv64-pool-fc128-fc10, Adam 1e-3, b64."""
+    from torch import nn
+    xtr, ytr, xte, yte = mnist(torch, data_dir)
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+    epoch(torch, model, torch.optim.Adam(model.parameters(), lr=1e-3), 64, xtr, ytr, xte, yte)
+
+
+def lstm(torch, data_dir):
+    """LSTM(28, 128, batch_first) over the 28 rows of each image, the last
+    step's output through Linear(128, 10); Adam 1e-3, b64."""
+    from torch import nn
+    xtr, ytr, xte, yte = mnist(torch, data_dir)
+    xtr, xte = xtr.squeeze(1).contiguous(), xte.squeeze(1).contiguous()
+
+    class RowLSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(28, 128, batch_first=True)
+            self.fc = nn.Linear(128, 10)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.fc(out[:, -1, :])
+
+    torch.manual_seed(0)
+    model = RowLSTM()
+    epoch(torch, model, torch.optim.Adam(model.parameters(), lr=1e-3), 64, xtr, ytr, xte, yte)
+
+
+def epoch(torch, model, opt, bs, xtr, ytr, xte, yte):
+    """Times one epoch (shuffled batches: gather, forward, loss, zero_grad,
+    backward, step), then reports the test accuracy."""
+    from torch import nn
     loss_fn = nn.CrossEntropyLoss()
     perm = torch.randperm(xtr.shape[0], generator=torch.Generator().manual_seed(1234))
     n = xtr.shape[0]
@@ -210,6 +255,11 @@ def main():
         if not args.data:
             sys.exit("mlp workloads need --data DIR")
         mlp(torch, m.group(1), int(m.group(2)), args.data)
+        return
+    if w in ("cnn/adam-b64", "lstm/adam-b64"):
+        if not args.data:
+            sys.exit("cnn and lstm workloads need --data DIR")
+        (cnn if w.startswith("cnn") else lstm)(torch, args.data)
         return
     fn = {"tiny/mlp10-20-2-adam": tiny_adam, "tiny/linear2-1-sgd": tiny_sgd, "op/add10": add10}.get(w)
     if fn is None:

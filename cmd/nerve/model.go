@@ -87,7 +87,7 @@ func newMLP(in int, hidden []int, out int, g *tensor.Generator) *MLP {
 	return &MLP{Flatten: *nn.NewFlatten(), LinearReLUStack: nn.NewSequential(layers...)}
 }
 
-func (c *config) newModel() *MLP {
+func (c *config) newModel() nn.Module {
 	return newMLP(c.Inputs, c.Hidden, c.Outputs, tensor.NewGenerator(c.Seed))
 }
 
@@ -153,7 +153,7 @@ func saveConfig(dir string, c *config) error {
 
 // loadRun reads a run folder's config and its model (from model.safetensors,
 // or with fromCheckpoint false-and-missing, an error saying so).
-func loadRun(dir string) (*config, *MLP, error) {
+func loadRun(dir string) (*config, nn.Module, error) {
 	c, err := loadConfig(dir)
 	if err != nil {
 		return nil, nil, err

@@ -300,7 +300,7 @@ func runDir(out, kind string) (string, error) {
 
 // setup seeds the generator and builds the model, its optimizer and the
 // training loader.
-func (j *job) setup() (*MLP, optim.Optimizer, *data.Loader, error) {
+func (j *job) setup() (nn.Module, optim.Optimizer, *data.Loader, error) {
 	c := j.c
 	tensor.ManualSeed(c.Seed)
 	model := c.newModel()
@@ -394,7 +394,7 @@ func writeMetrics(dir string, h *fit.History, f *final) error {
 }
 
 // finish evaluates the trained model, saves it and the pictures.
-func (j *job) finish(dir string, model *MLP, h *fit.History, val *data.Loader, took time.Duration, stdout io.Writer) error {
+func (j *job) finish(dir string, model nn.Module, h *fit.History, val *data.Loader, took time.Duration, stdout io.Writer) error {
 	if err := nn.Save(model, filepath.Join(dir, modelFile)); err != nil {
 		return err
 	}
@@ -451,7 +451,7 @@ func formatScores(s map[string]float64) string {
 
 // samples draws the first n test images captioned with the model's
 // prediction ("7", or "7 (true 2)" when wrong).
-func samples(path string, model *MLP, set *mnist.Set, normalized bool, n int) error {
+func samples(path string, model nn.Module, set *mnist.Set, normalized bool, n int) error {
 	n = min(n, set.N)
 	idx := make([]int, n)
 	for i := range idx {
@@ -478,7 +478,7 @@ func samples(path string, model *MLP, set *mnist.Set, normalized bool, n int) er
 
 // predictedVsActual plots the first target of a regression's validation
 // rows.
-func predictedVsActual(path string, model *MLP, val *data.Loader) error {
+func predictedVsActual(path string, model nn.Module, val *data.Loader) error {
 	var actual, predicted []float64
 	err := fit.Predict(model, val, func(pred, y *tensor.Tensor) {
 		w := pred.Shape()[1]
