@@ -64,7 +64,9 @@
 //
 // # Layers
 //
-// Linear (x·Wᵀ + b), Sequential, Flatten, Identity and Dropout, with the
+// Linear (x·Wᵀ + b), Sequential, Flatten, Identity and Dropout, the
+// normalisation layers BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm
+// (options Eps, Momentum, NoAffine, NoTrackRunningStats), with the
 // activation modules ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh,
 // Softplus, Softmax and LogSoftmax. Each layer's documentation gives its
 // formula, shapes, initialisation and PyTorch counterpart. Layers are
