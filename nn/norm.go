@@ -183,20 +183,18 @@ func (b *BatchNorm1d) track(mean, v *tensor.Tensor, n int) {
 		m := b.Momentum
 		c := b.RunningMean.Numel()
 		b.RunningMean.MulScalarInPlace(1 - m)
-		b.RunningMean.AddInPlace(mean.Detach().Reshape(c).MulScalar(m))
+		b.RunningMean.AddInPlace(mean.Reshape(c).MulScalar(m))
 		b.RunningVar.MulScalarInPlace(1 - m)
-		b.RunningVar.AddInPlace(v.Detach().Reshape(c).MulScalar(m * float32(n) / float32(n-1)))
+		b.RunningVar.AddInPlace(v.Reshape(c).MulScalar(m * float32(n) / float32(n-1)))
 		b.NumBatchesTracked.CopyFrom(tensor.FromInt64([]int64{b.NumBatchesTracked.Int64s()[0] + 1}, []int{}...))
 	})
 }
 
-// normalize returns (x − mean) / √(var + eps) over dims, with the mean and
-// biased variance (kept dims), recording the graph through both.
+// normalize returns (x − mean) / √(var + eps) over dims with the batch
+// mean and biased variance (kept dims, no graph); the graph goes through
+// the statistics (tensor.Normalize).
 func normalize(x *tensor.Tensor, dims []int, eps float32) (y, mean, v *tensor.Tensor) {
-	mean = x.MeanKeepDim(dims...)
-	xc := x.Sub(mean)
-	v = xc.Mul(xc).MeanKeepDim(dims...)
-	return xc.Div(v.AddScalar(eps).Sqrt()), mean, v
+	return tensor.Normalize(x, eps, dims...)
 }
 
 // affine returns y·w + b with w and b viewed as shape (either may be nil).
