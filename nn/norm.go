@@ -158,22 +158,30 @@ func (b *BatchNorm1d) forward(name string, x *tensor.Tensor, rankOK bool, want s
 		dims = append(dims, d)
 	}
 	bshape := channelShape(x.Dim(), x.Size(1))
-	var y *tensor.Tensor
 	if b.eval && b.RunningMean != nil {
-		mean, v := b.RunningMean.Reshape(bshape...), b.RunningVar.Reshape(bshape...)
-		y = x.Sub(mean).Div(v.AddScalar(b.Eps).Sqrt())
-	} else {
-		n := x.Numel() / x.Size(1)
-		if n <= 1 {
-			panic(&tensor.ShapeError{Op: name, A: x.Shape(), Why: "expected more than 1 value per channel when training"})
-		}
-		var mean, v *tensor.Tensor
-		y, mean, v = normalize(x, dims, b.Eps)
-		if !b.eval && b.RunningMean != nil {
-			b.track(mean, v, n)
-		}
+		return b.evalForward(x, bshape)
+	}
+	n := x.Numel() / x.Size(1)
+	if n <= 1 {
+		panic(&tensor.ShapeError{Op: name, A: x.Shape(), Why: "expected more than 1 value per channel when training"})
+	}
+	y, mean, v := normalize(x, dims, b.Eps)
+	if !b.eval && b.RunningMean != nil {
+		b.track(mean, v, n)
 	}
 	return affine(y, b.Weight, b.Bias, bshape)
+}
+
+// evalForward normalises with the running statistics, folded with the
+// affine transform into one per-channel scale and shift: two passes over x.
+func (b *BatchNorm1d) evalForward(x *tensor.Tensor, bshape []int) *tensor.Tensor {
+	scale := b.RunningVar.AddScalar(b.Eps).PowScalar(-0.5)
+	shift := b.RunningMean.Mul(scale).Neg()
+	if b.Weight != nil {
+		scale = scale.Mul(b.Weight)
+		shift = shift.Mul(b.Weight).Add(b.Bias)
+	}
+	return x.Mul(scale.Reshape(bshape...)).Add(shift.Reshape(bshape...))
 }
 
 // track updates the running statistics with a batch's mean and biased

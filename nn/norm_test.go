@@ -230,6 +230,24 @@ func TestBatchNormTrainEval(t *testing.T) {
 	}
 }
 
+// TestBatchNormEvalGradcheck differentiates evaluation mode (the running
+// statistics, folded with the weight and bias), as when fine-tuning with
+// frozen statistics.
+func TestBatchNormEvalGradcheck(t *testing.T) {
+	g := tensor.NewGenerator(11)
+	bn := nn.NewBatchNorm2d(3)
+	bn.Forward(g.Randn(4, 3, 2, 2).MulScalar(2).AddScalar(1)) // running stats away from 0 and 1
+	nn.Eval(bn)
+	bn.Weight.CopyFrom(g.Randn(3))
+	bn.Bias.CopyFrom(g.Randn(3))
+	x := g.Randn(2, 3, 2, 2).SetRequiresGrad(true)
+	gradcheck.CheckOpts(t, "BatchNorm2d eval", gradcheck.Options{Eps: 1e-3}, func(in []*tensor.Tensor) *tensor.Tensor {
+		bn.Weight.CopyFrom(in[1])
+		bn.Bias.CopyFrom(in[2])
+		return bn.Forward(in[0])
+	}, x, bn.Weight, bn.Bias)
+}
+
 func TestBatchNormBuffers(t *testing.T) {
 	bn := nn.NewBatchNorm2d(3)
 	if ps := nn.Parameters(bn); len(ps) != 2 || ps[0] != bn.Weight || ps[1] != bn.Bias {
