@@ -63,6 +63,8 @@ func newNormConfig(opts []NormOption) normConfig {
 // num_batches_tracked): saved and loaded, never trained; they are nil with
 // NoTrackRunningStats, and the batch statistics are then used in both
 // modes. Momentum=None (PyTorch's cumulative average) is not supported.
+// Forward in training mode writes the buffers, so it must not run on one
+// layer from several goroutines at once; evaluation mode only reads them.
 type BatchNorm1d struct {
 	Weight            *tensor.Tensor
 	Bias              *tensor.Tensor
@@ -165,7 +167,7 @@ func (b *BatchNorm1d) forward(name string, x *tensor.Tensor, rankOK bool, want s
 	if n <= 1 {
 		panic(&tensor.ShapeError{Op: name, A: x.Shape(), Why: "expected more than 1 value per channel when training"})
 	}
-	y, mean, v := normalize(x, dims, b.Eps)
+	y, mean, v := tensor.Normalize(x, b.Eps, dims...)
 	if !b.eval && b.RunningMean != nil {
 		b.track(mean, v, n)
 	}
@@ -196,13 +198,6 @@ func (b *BatchNorm1d) track(mean, v *tensor.Tensor, n int) {
 		b.RunningVar.AddInPlace(v.Reshape(c).MulScalar(m * float32(n) / float32(n-1)))
 		b.NumBatchesTracked.CopyFrom(tensor.FromInt64([]int64{b.NumBatchesTracked.Int64s()[0] + 1}, []int{}...))
 	})
-}
-
-// normalize returns (x − mean) / √(var + eps) over dims with the batch
-// mean and biased variance (kept dims, no graph); the graph goes through
-// the statistics (tensor.Normalize).
-func normalize(x *tensor.Tensor, dims []int, eps float32) (y, mean, v *tensor.Tensor) {
-	return tensor.Normalize(x, eps, dims...)
 }
 
 // affine returns y·w + b with w and b viewed as shape (either may be nil).
@@ -270,7 +265,7 @@ func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i := range dims {
 		dims[i] = len(s) - k + i
 	}
-	y, _, _ := normalize(x, dims, l.Eps)
+	y, _, _ := tensor.Normalize(x, l.Eps, dims...)
 	return affine(y, l.Weight, l.Bias, l.NormalizedShape)
 }
 
@@ -321,7 +316,7 @@ func (g *GroupNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if len(s) < 2 || s[1] != g.Channels {
 		panic(&tensor.ShapeError{Op: "GroupNorm", A: s, Why: fmt.Sprintf("expected [N, %d, *] input", g.Channels)})
 	}
-	y, _, _ := normalize(x.Reshape(s[0], g.Groups, -1), []int{2}, g.Eps)
+	y, _, _ := tensor.Normalize(x.Reshape(s[0], g.Groups, -1), g.Eps, 2)
 	return affine(y.Reshape(s...), g.Weight, g.Bias, channelShape(len(s), g.Channels))
 }
 
