@@ -27,8 +27,14 @@
 //   - A *tensor.Tensor field is a parameter, whether or not it requires
 //     grad (nil fields are skipped). Tensors that require grad are the
 //     trainable ones, what Parameters returns for an optimizer; a frozen
-//     tensor (SetRequiresGrad(false)), like a buffer in PyTorch, is still
-//     named, counted, printed in SummaryTable and saved.
+//     tensor (SetRequiresGrad(false)) is still named, counted, printed in
+//     SummaryTable and saved.
+//   - A tensor field tagged `nn:",buffer"` (or `nn:"running_mean,buffer"`)
+//     is a buffer, as PyTorch's register_buffer: state that is not a
+//     parameter, like BatchNorm's running statistics. NamedBuffers lists
+//     the buffers; Parameters, NamedParameters, NumParameters and
+//     SummaryTable leave them out; StateDict, Save and Load include them,
+//     so a saved model keeps its running statistics.
 //   - A field holding a struct, a pointer to a struct or an interface value
 //     whose type has a method named Forward (of any signature) is a
 //     sub-module; its names are prefixed with the field's (fc1.weight). A
@@ -58,7 +64,9 @@
 //
 // # Layers
 //
-// Linear (x·Wᵀ + b), Sequential, Flatten, Identity and Dropout, with the
+// Linear (x·Wᵀ + b), Sequential, Flatten, Identity and Dropout, the
+// normalisation layers BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm
+// (options Eps, Momentum, NoAffine, NoTrackRunningStats), with the
 // activation modules ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh,
 // Softplus, Softmax and LogSoftmax. Each layer's documentation gives its
 // formula, shapes, initialisation and PyTorch counterpart. Layers are

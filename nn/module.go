@@ -35,6 +35,7 @@ type entry struct {
 	name   string
 	tensor *tensor.Tensor
 	module any
+	buffer bool // a tensor tagged `nn:",buffer"`: state, not a parameter
 }
 
 // children lists the tensors and sub-modules of m in field order; see the
@@ -61,7 +62,7 @@ func structEntries(v reflect.Value) []entry {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		name, inline, skip := fieldName(f)
+		name, inline, buffer, skip := fieldName(f)
 		if skip {
 			continue
 		}
@@ -73,7 +74,11 @@ func structEntries(v reflect.Value) []entry {
 			}
 			continue
 		}
-		out = append(out, valueEntries(name, inline, fv)...)
+		es := valueEntries(name, inline, fv)
+		for j := range es {
+			es[j].buffer = buffer && es[j].tensor != nil
+		}
+		out = append(out, es...)
 	}
 	return out
 }
@@ -89,31 +94,32 @@ func embedded(v reflect.Value) (reflect.Value, bool) {
 	return v, v.Kind() == reflect.Struct
 }
 
-// fieldName returns a field's key, whether it is inlined, and whether it
-// is skipped. An embedded field without a tag name gets the name "" (its
-// fields are promoted).
-func fieldName(f reflect.StructField) (name string, inline, skip bool) {
+// fieldName returns a field's key, whether it is inlined, whether it holds
+// buffers, and whether it is skipped. An embedded field without a tag name
+// gets the name "" (its fields are promoted).
+func fieldName(f reflect.StructField) (name string, inline, buffer, skip bool) {
 	tag := f.Tag.Get("nn")
 	if tag == "-" {
-		return "", false, true
+		return "", false, false, true
 	}
 	parts := strings.Split(tag, ",")
 	name = parts[0]
 	for _, p := range parts[1:] {
 		inline = inline || p == "inline"
+		buffer = buffer || p == "buffer"
 	}
 	if f.Anonymous && name == "" {
 		k := f.Type.Kind()
 		promotable := k == reflect.Struct || k == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct || k == reflect.Interface
-		return "", false, !promotable || (!f.IsExported() && k != reflect.Struct)
+		return "", false, false, !promotable || (!f.IsExported() && k != reflect.Struct)
 	}
 	if !f.IsExported() {
-		return "", false, true
+		return "", false, false, true
 	}
 	if name == "" {
 		name = lowerName(f.Name)
 	}
-	return name, inline, false
+	return name, inline, buffer, false
 }
 
 // lowerName turns an exported Go field name into a PyTorch attribute name
@@ -235,14 +241,15 @@ func hasForward(v reflect.Value) bool {
 	return ok
 }
 
-// walk calls fn for every tensor under m with its full dotted name, and mod
-// for every module (m itself first, with name ""). A module that contains
-// itself (a field pointing back to a parent) is entered once per path.
-func walk(prefix string, m any, fn func(name string, t *tensor.Tensor), mod func(name string, m any)) {
+// walk calls fn for every tensor under m with its full dotted name and
+// whether it is a buffer, and mod for every module (m itself first, with
+// name ""). A module that contains itself (a field pointing back to a
+// parent) is entered once per path.
+func walk(prefix string, m any, fn func(name string, t *tensor.Tensor, buffer bool), mod func(name string, m any)) {
 	walkPath(prefix, m, fn, mod, map[visit]bool{})
 }
 
-func walkPath(prefix string, m any, fn func(string, *tensor.Tensor), mod func(string, any), path map[visit]bool) {
+func walkPath(prefix string, m any, fn func(string, *tensor.Tensor, bool), mod func(string, any), path map[visit]bool) {
 	if p, ok := pointerOf(m); ok {
 		if path[p] {
 			return
@@ -260,7 +267,7 @@ func walkPath(prefix string, m any, fn func(string, *tensor.Tensor), mod func(st
 		}
 		if e.tensor != nil {
 			if fn != nil {
-				fn(name, e.tensor)
+				fn(name, e.tensor, e.buffer)
 			}
 			continue
 		}
@@ -284,13 +291,23 @@ func pointerOf(m any) (visit, bool) {
 	return visit{v.Pointer(), v.Type()}, true
 }
 
-// NamedParameters returns every tensor of m — trainable or frozen — with
-// its PyTorch-style name, in field order (the keys of a state dict).
-func NamedParameters(m any) []Named {
+// NamedParameters returns every parameter of m — trainable or frozen, but
+// not the buffers — with its PyTorch-style name, in field order, as
+// PyTorch's named_parameters.
+func NamedParameters(m any) []Named { return named(m, false) }
+
+// NamedBuffers returns m's buffers — tensors in fields tagged
+// `nn:",buffer"`, such as BatchNorm's running statistics — with their
+// PyTorch-style names, in field order, as PyTorch's named_buffers. Buffers
+// are state, not parameters: Parameters, NamedParameters and
+// NumParameters leave them out, StateDict, Save and Load include them.
+func NamedBuffers(m any) []Named { return named(m, true) }
+
+func named(m any, buffers bool) []Named {
 	var out []Named
 	seen := map[*tensor.Tensor]bool{}
-	walk("", m, func(name string, t *tensor.Tensor) {
-		if !seen[t] { // a tensor shared by two fields is listed once
+	walk("", m, func(name string, t *tensor.Tensor, buffer bool) {
+		if buffer == buffers && !seen[t] { // a tensor shared by two fields is listed once
 			seen[t] = true
 			out = append(out, Named{Name: name, Tensor: t})
 		}
@@ -349,17 +366,18 @@ func setTraining(m any, on bool) {
 	})
 }
 
-// StateDict returns m's tensors by name, sharing storage with the model.
+// StateDict returns m's parameters and buffers by name, sharing storage
+// with the model, as PyTorch's state_dict.
 func StateDict(m any) map[string]*tensor.Tensor {
 	out := map[string]*tensor.Tensor{}
-	for _, p := range NamedParameters(m) {
+	for _, p := range append(NamedParameters(m), NamedBuffers(m)...) {
 		out[p.Name] = p.Tensor
 	}
 	return out
 }
 
 // Save writes m's tensors (those of NamedParameters, frozen ones
-// included) to path in the safetensors format, keyed by their PyTorch
+// included, and of NamedBuffers) to path in the safetensors format, keyed by their PyTorch
 // names, with the metadata {"format": "pt"} that Hugging Face's loaders
 // look for. The file is replaced atomically (see SaveTensors): a failed
 // save leaves an existing file intact.

@@ -200,3 +200,33 @@ func TestFuncAndFlattenDefaults(t *testing.T) {
 		t.Fatalf("Flatten{} prints %q", s)
 	}
 }
+
+// withBuffer has a parameter and a buffer, as a layer with running
+// statistics does.
+type withBuffer struct {
+	W     *tensor.Tensor
+	Stats *tensor.Tensor `nn:"running_stats,buffer"`
+}
+
+func (m *withBuffer) Forward(x *tensor.Tensor) *tensor.Tensor { return x }
+
+func TestBuffersAreStateNotParameters(t *testing.T) {
+	m := &struct {
+		Layer *withBuffer
+	}{&withBuffer{W: tensor.Ones(2).SetRequiresGrad(true), Stats: tensor.Zeros(3)}}
+	checkNames(t, m, "layer.w")
+	var bufs []string
+	for _, b := range nn.NamedBuffers(m) {
+		bufs = append(bufs, b.Name)
+	}
+	if !slices.Equal(bufs, []string{"layer.running_stats"}) {
+		t.Errorf("NamedBuffers: %v", bufs)
+	}
+	if total, _ := nn.NumParameters(m); total != 2 {
+		t.Errorf("NumParameters counts buffers: total %d, want 2", total)
+	}
+	sd := nn.StateDict(m)
+	if len(sd) != 2 || sd["layer.running_stats"] != m.Layer.Stats || sd["layer.w"] != m.Layer.W {
+		t.Errorf("StateDict: %v", sd)
+	}
+}
