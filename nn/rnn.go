@@ -210,14 +210,8 @@ func (r *rnnBase) forward(op string, x, h0, c0 *tensor.Tensor) (out, hn, cn *ten
 			if c0 != nil {
 				c = c0.Narrow(0, i, 1).Reshape(N, H)
 			}
-			var ys []*tensor.Tensor
 			var h *tensor.Tensor
-			ys, h, c = r.direction(&r.Weights[i], layer, h0.Narrow(0, i, 1).Reshape(N, H), c, d == 1)
-			if T == 0 {
-				outs[d] = tensor.Zeros(0, N, H)
-			} else {
-				outs[d] = tensor.Stack(ys, 0)
-			}
+			outs[d], h, c = r.direction(&r.Weights[i], layer, h0.Narrow(0, i, 1).Reshape(N, H), c, d == 1)
 			hs, cs = append(hs, h), append(cs, c)
 		}
 		layer = outs[0]
@@ -270,14 +264,23 @@ func (r *rnnBase) dropout(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // direction runs one layer in one direction over x [T, N, in] from h (and
-// c) [N, H]; it returns the outputs in time order and the final states.
-func (r *rnnBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) ([]*tensor.Tensor, *tensor.Tensor, *tensor.Tensor) {
+// c) [N, H]; it returns the output [T, N, H] and the final states.
+func (r *rnnBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) (out, hT, cT *tensor.Tensor) {
 	T, N := x.Size(0), x.Size(1)
-	G := r.gates * r.HiddenSize
-	var xp *tensor.Tensor
-	if T > 0 {
-		xp = tensor.Linear(x, w.WeightIH, w.BiasIH) // [T, N, G·H], all steps in one gemm
+	if T == 0 {
+		return tensor.Zeros(0, N, r.HiddenSize), h, c
 	}
+	if r.mode == "LSTM" { // the whole layer as one fused op where the device has it
+		b := w.BiasIH
+		if b != nil {
+			b = b.Add(w.BiasHH)
+		}
+		if out, hT, cT, ok := tensor.LSTMLayer(tensor.Linear(x, w.WeightIH, b), h, c, w.WeightHH, reverse); ok {
+			return out, hT, cT
+		}
+	}
+	G := r.gates * r.HiddenSize
+	xp := tensor.Linear(x, w.WeightIH, w.BiasIH) // [T, N, G·H], all steps in one gemm
 	ys := make([]*tensor.Tensor, T)
 	for s := 0; s < T; s++ {
 		t := s
@@ -288,7 +291,7 @@ func (r *rnnBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool)
 		h, c = r.cell(w, xt, h, c)
 		ys[t] = h
 	}
-	return ys, h, c
+	return tensor.Stack(ys, 0), h, c
 }
 
 // cell advances one step: xt is the input projection W_ih·x + b_ih of
