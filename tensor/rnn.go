@@ -41,7 +41,10 @@ func LSTMLayer(xp, h0, c0, whh *Tensor, reverse bool) (out, hT, cT *Tensor, ok b
 	s := &lstmRun{cells: cells, dev: xp.dev, T: T, N: N, H: H, reverse: reverse,
 		xp: xp.contig(), h0: h0.contig(), c0: c0.contig(), whh: whh.contig()}
 	z := s.forward()
-	if needsGrad(xp, h0, c0, whh) {
+	if !needsGrad(xp, h0, c0, whh) { // nothing reads the saved activations
+		s.dev.Free(s.act.buf)
+		s.dev.Free(s.cs.buf)
+	} else {
 		record(z, "LSTMLayer", []*Tensor{xp, h0, c0, whh}, func(g *Tensor) []*Tensor {
 			return s.backward(g.contig(), h0.requiresGrad, c0.requiresGrad, whh.requiresGrad)
 		})
@@ -101,6 +104,7 @@ func (r *lstmRun) forward() *Tensor {
 	}
 	hs := []int{N, H}
 	r.dev.Copy(r.z.buf, device.Contiguous(hs, T*r.hSize), r.cs.buf, device.Contiguous(hs, r.step(T-1)*r.hSize))
+	r.dev.Free(gates.buf)
 	return r.z
 }
 
