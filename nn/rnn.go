@@ -270,14 +270,8 @@ func (r *rnnBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool)
 	if T == 0 {
 		return tensor.Zeros(0, N, r.HiddenSize), h, c
 	}
-	if r.mode == "LSTM" { // the whole layer as one fused op where the device has it
-		b := w.BiasIH
-		if b != nil {
-			b = b.Add(w.BiasHH)
-		}
-		if out, hT, cT, ok := tensor.LSTMLayer(tensor.Linear(x, w.WeightIH, b), h, c, w.WeightHH, reverse); ok {
-			return out, hT, cT
-		}
+	if out, hT, cT, ok := r.fused(w, x, h, c, reverse); ok {
+		return out, hT, cT
 	}
 	G := r.gates * r.HiddenSize
 	xp := tensor.Linear(x, w.WeightIH, w.BiasIH) // [T, N, G·H], all steps in one gemm
@@ -293,6 +287,32 @@ func (r *rnnBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool)
 	}
 	return tensor.Stack(ys, 0), h, c
 }
+
+// fused runs the layer as one op of the tensor package (one gemm and one
+// pass over the gates per step), if the device offers it.
+func (r *rnnBase) fused(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) (out, hT, cT *tensor.Tensor, ok bool) {
+	if !fusedRNN {
+		return nil, nil, nil, false
+	}
+	if r.mode == "GRU" { // b_hh stays inside: n's gate multiplies it by r
+		out, hT, ok = tensor.GRULayer(tensor.Linear(x, w.WeightIH, w.BiasIH), h, w.WeightHH, w.BiasHH, reverse)
+		return out, hT, nil, ok
+	}
+	both := w.BiasIH // b_ih + b_hh, added before the nonlinearity
+	if both != nil {
+		both = both.Add(w.BiasHH)
+	}
+	xp := tensor.Linear(x, w.WeightIH, both)
+	if r.mode == "LSTM" {
+		return tensor.LSTMLayer(xp, h, c, w.WeightHH, reverse)
+	}
+	out, hT, ok = tensor.RNNLayer(xp, h, w.WeightHH, r.mode == "RNN_RELU", reverse)
+	return out, hT, nil, ok
+}
+
+// fusedRNN lets the tests run the layers step by step from element-wise
+// ops, the path of devices without fused recurrent cells.
+var fusedRNN = true
 
 // cell advances one step: xt is the input projection W_ih·x + b_ih of
 // this step.

@@ -154,6 +154,13 @@ func newFixtureModel(t *testing.T, c *rnnFxCase) (rnnModel, func(x, h0, c0 *tens
 }
 
 func TestRNNFixtures(t *testing.T) {
+	t.Run("fused", func(t *testing.T) { testRNNFixtures(t) })
+	fusedRNN = false
+	defer func() { fusedRNN = true }()
+	t.Run("composed", func(t *testing.T) { testRNNFixtures(t) })
+}
+
+func testRNNFixtures(t *testing.T) {
 	f := loadRNNFixtures(t)
 	for i := range f.RNN {
 		c := &f.RNN[i]
@@ -329,6 +336,13 @@ func rnnGradcheck(t *testing.T, name string, lstm bool) {
 
 func TestLSTMGradcheck(t *testing.T) { rnnGradcheck(t, "LSTM", true) }
 func TestGRUGradcheck(t *testing.T)  { rnnGradcheck(t, "GRU", false) }
+
+func TestRNNGradcheckComposed(t *testing.T) {
+	fusedRNN = false
+	defer func() { fusedRNN = true }()
+	rnnGradcheck(t, "LSTM (composed)", true)
+	rnnGradcheck(t, "GRU (composed)", false)
+}
 
 func TestRNNShapes(t *testing.T) {
 	m := NewGRU(3, 4, Layers(2), Bidirectional(), BatchFirst())
