@@ -377,3 +377,28 @@ func TestRNNDropoutOnlyInTraining(t *testing.T) {
 		t.Error("evaluation mode differs from the no-dropout output")
 	}
 }
+
+// TestRNNLoadTorchSafetensors loads a state_dict that PyTorch wrote
+// (testdata/rnn.safetensors, from gen_rnn.py) into the same model built in
+// Go: every name and shape must match, and the model must run.
+func TestRNNLoadTorchSafetensors(t *testing.T) {
+	m := NewSequential(NewEmbedding(10, 3), NewLSTM(3, 4, Layers(2), Bidirectional()), NewGRU(8, 2, BatchFirst()))
+	if err := Load(m, "testdata/rnn.safetensors"); err != nil {
+		t.Fatal(err)
+	}
+	file, _, err := LoadTensors("testdata/rnn.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(file) != len(NamedParameters(m)) {
+		t.Errorf("file has %d tensors, model %d", len(file), len(NamedParameters(m)))
+	}
+	lstm := m.Layers[1].(*LSTM)
+	if !slices.Equal(lstm.Weights[3].WeightHH.Data(), file["1.weight_hh_l1_reverse"].Data()) {
+		t.Error("1.weight_hh_l1_reverse was not loaded into layer 1's reverse direction")
+	}
+	out := m.Forward(tensor.FromInt64([]int64{1, 2, 3, 4, 5, 6}, 3, 2))
+	if !slices.Equal(out.Shape(), []int{3, 2, 2}) {
+		t.Errorf("output shape %v, want [3 2 2]", out.Shape())
+	}
+}

@@ -14,16 +14,25 @@ It writes nn/testdata/rnn.json:
          parameter;
   "embedding": an Embedding with padding_idx: its weight, indices, output,
          upstream gradient and the weight's gradient.
-go test only reads it.
+and nn/testdata/rnn.safetensors: the state_dict of
+  nn.Sequential(Embedding(10, 3), LSTM(3, 4, num_layers=2, bidirectional=True),
+  GRU(8, 2, batch_first=True)) under torch.manual_seed(1), keys as PyTorch
+  names them (0.weight, 1.weight_ih_l0, 1.weight_hh_l1_reverse, 2.bias_hh_l0,
+  …), written with gen_safetensors.py's writer.
+go test only reads them.
 """
 import json
 import os
+
+import sys
 
 import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "nn", "testdata", "rnn.json")
+sys.path.insert(0, HERE)
+from gen_safetensors import save_safetensors  # noqa: E402
 
 
 def t(x):
@@ -120,6 +129,11 @@ def main():
     with open(OUT, "w") as f:
         json.dump(doc, f)
         f.write("\n")
+    torch.manual_seed(1)
+    seq = nn.Sequential(nn.Embedding(10, 3), nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+                        nn.GRU(8, 2, batch_first=True))
+    save_safetensors(os.path.join(HERE, "..", "nn", "testdata", "rnn.safetensors"),
+                     seq.state_dict(), {"format": "pt"})
 
 
 if __name__ == "__main__":
