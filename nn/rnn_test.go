@@ -402,3 +402,11 @@ func TestRNNLoadTorchSafetensors(t *testing.T) {
 		t.Errorf("output shape %v, want [3 2 2]", out.Shape())
 	}
 }
+
+func TestEmbeddingWantsInt64(t *testing.T) {
+	err := tensor.Catch(func() { NewEmbedding(4, 2).Forward(tensor.New([]float32{1}, 1)) })
+	var de *tensor.DTypeError
+	if !errors.As(err, &de) {
+		t.Errorf("float indices: got %v, want a *tensor.DTypeError", err)
+	}
+}
