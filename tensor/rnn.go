@@ -38,6 +38,7 @@ func LSTMLayer(xp, h0, c0, whh *Tensor, reverse bool) (out, hT, cT *Tensor, ok b
 		record(z, "LSTMLayer", []*Tensor{xp, h0, c0, whh}, func(g *Tensor) []*Tensor {
 			return s.backward(g.contig(), h0.requiresGrad, c0.requiresGrad, whh.requiresGrad)
 		})
+		z.node.release = func() { s.dev.Free(s.act.buf); s.dev.Free(s.cs.buf) }
 	}
 	return z.Narrow(0, 0, T), z.Narrow(0, s.step(T-1), 1).Reshape(N, H), z.Narrow(0, T, 1).Reshape(N, H), true
 }
@@ -239,6 +240,7 @@ func GRULayer(xp, h0, whh, bhh *Tensor, reverse bool) (out, hT *Tensor, ok bool)
 		record(y, "GRULayer", inputs, func(g *Tensor) []*Tensor {
 			return r.backward(g.contig(), h0.requiresGrad, whh.requiresGrad, bhh != nil && bhh.requiresGrad)[:len(inputs)]
 		})
+		y.node.release = func() { r.dev.Free(r.act.buf) }
 	}
 	return y, y.Narrow(0, r.step(r.T-1), 1).Reshape(r.N, r.H), true
 }

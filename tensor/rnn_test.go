@@ -137,3 +137,21 @@ func TestRNNLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestLSTMLayerRetainGraph runs backward twice through one LSTMLayer: the
+// saved activations must survive the first (retained) pass and the
+// gradients add up.
+func TestLSTMLayerRetainGraph(t *testing.T) {
+	g := tensor.NewGenerator(8)
+	xp, h, c, w := g.Randn(3, 2, 8), g.Randn(2, 2), g.Randn(2, 2), g.Randn(8, 2).SetRequiresGrad(true)
+	out, _, _, _ := tensor.LSTMLayer(xp, h, c, w, false)
+	loss := out.Sum()
+	loss.Backward(tensor.RetainGraph())
+	once := w.Grad().Clone().Data()
+	loss.Backward()
+	for i, v := range w.Grad().Data() {
+		if d := v - 2*once[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("element %d: %v after two passes, want 2×%v", i, v, once[i])
+		}
+	}
+}
