@@ -8,27 +8,6 @@ import (
 	"github.com/nervelab/nerve/tensor"
 )
 
-// Recurrent layers: RNN (Elman, tanh or ReLU), LSTM and GRU, as
-// torch.nn.RNN, torch.nn.LSTM and torch.nn.GRU.
-//
-// Shapes (T time steps, N batch, D = 2 if bidirectional else 1, L layers,
-// H hidden size): input [T, N, in], or [N, T, in] with BatchFirst, or
-// unbatched [T, in]; output [T, N, D·H] ([N, T, D·H] with BatchFirst,
-// [T, D·H] unbatched); initial and final states [D·L, N, H] ([D·L, H]
-// unbatched), whatever BatchFirst says, as in PyTorch.
-//
-// Parameters carry PyTorch's names, so state dicts move both ways:
-// weight_ih_l{k} [G·H, in_k], weight_hh_l{k} [G·H, H], bias_ih_l{k} and
-// bias_hh_l{k} [G·H], with the suffix _reverse for the backward direction;
-// in_k is in for the first layer and D·H above it; G is 1 (RNN), 4 (LSTM,
-// gates i, f, g, o in that order) or 3 (GRU, gates r, z, n). All are
-// initialised uniform in ±1/√H, PyTorch's default, from tensor's global
-// generator or from RNNGenerator's.
-//
-// Each layer and direction computes the input projection of all time
-// steps in one gemm (tensor.Linear over [T·N, in]); a step then costs one
-// h·W_hhᵀ gemm and the gates' element-wise ops.
-
 // RNNOption configures NewRNN, NewLSTM and NewGRU.
 type RNNOption func(*rnnConfig)
 
@@ -72,24 +51,52 @@ type RNNWeights struct {
 	BiasIH, BiasHH     *tensor.Tensor // [G·H] each, nil without biases
 }
 
-// rnnBase is what RNN, LSTM and GRU share: the configuration, the weights
-// and the layer loop.
-type rnnBase struct {
+// RNNBase is what the recurrent layers RNN (Elman, tanh or ReLU), LSTM
+// and GRU share, as torch.nn.RNN, torch.nn.LSTM and torch.nn.GRU share
+// RNNBase: the configuration, the weights and the loop over layers and
+// time. Its sizes and flags describe the weights the constructor made:
+// read them, but change only Dropout.
+//
+// Shapes (T time steps, N batch, D = 2 if bidirectional else 1, L layers,
+// H hidden size): input [T, N, in], or [N, T, in] with BatchFirst, or
+// unbatched [T, in]; output [T, N, D·H] ([N, T, D·H] with BatchFirst,
+// [T, D·H] unbatched); initial and final states [D·L, N, H] ([D·L, H]
+// unbatched), whatever BatchFirst says, as in PyTorch.
+//
+// Parameters carry PyTorch's names, so state dicts move both ways:
+// weight_ih_l{k} [G·H, in_k], weight_hh_l{k} [G·H, H], bias_ih_l{k} and
+// bias_hh_l{k} [G·H], with the suffix _reverse for the backward direction;
+// in_k is in for the first layer and D·H above it; G is 1 (RNN), 4 (LSTM,
+// gates i, f, g, o in that order) or 3 (GRU, gates r, z, n). All are
+// initialised uniform in ±1/√H, PyTorch's default, from tensor's global
+// generator or from RNNGenerator's.
+//
+// Each layer and direction computes the input projection of all time
+// steps in one gemm (tensor.Linear over [T·N, in]); a step then costs one
+// h·W_hhᵀ gemm and one fused pass over the gates (tensor.LSTMLayer,
+// GRULayer and RNNLayer, one graph node per layer and direction), or the
+// gates' element-wise ops on a device without fused cells.
+//
+// RNNDropout drops between layers in training mode only (nn.Train,
+// nn.Eval, as PyTorch's module.train()). Not supported: proj_size and
+// packed (variable-length) sequences.
+type RNNBase struct {
 	InputSize, HiddenSize, NumLayers int
 	BatchFirst, Bidirectional        bool
 	Dropout                          float32           // between layers, in training mode
-	Generator                        *tensor.Generator `nn:"-"` // dropout masks; nil: tensor's global generator
+	Generator                        *tensor.Generator // dropout masks; nil: tensor's global generator
 
 	// Weights[k·D + d] holds layer k's parameters in direction d (0
-	// forwards, 1 backwards). Their names come from namedTensors.
-	Weights []RNNWeights `nn:"-"`
+	// forwards, 1 backwards). The parameter walk names them as PyTorch
+	// does (weight_ih_l0, …), not after this field.
+	Weights []RNNWeights
 
 	mode  string // "RNN_TANH", "RNN_RELU", "LSTM", "GRU"
 	gates int
 	eval  bool
 }
 
-func newRNNBase(op, mode string, gates, in, hidden int, opts []RNNOption) rnnBase {
+func newRNNBase(op, mode string, gates, in, hidden int, opts []RNNOption) RNNBase {
 	c := rnnConfig{layers: 1}
 	for _, o := range opts {
 		o(&c)
@@ -103,7 +110,7 @@ func newRNNBase(op, mode string, gates, in, hidden int, opts []RNNOption) rnnBas
 	if mode == "RNN_TANH" && c.relu {
 		mode = "RNN_RELU"
 	}
-	r := rnnBase{InputSize: in, HiddenSize: hidden, NumLayers: c.layers, BatchFirst: c.batchFirst,
+	r := RNNBase{InputSize: in, HiddenSize: hidden, NumLayers: c.layers, BatchFirst: c.batchFirst,
 		Bidirectional: c.bidir, Dropout: c.dropout, Generator: c.gen, mode: mode, gates: gates}
 	g := genOr(c.gen)
 	bound := float32(1 / math.Sqrt(float64(hidden)))
@@ -125,7 +132,7 @@ func newRNNBase(op, mode string, gates, in, hidden int, opts []RNNOption) rnnBas
 	return r
 }
 
-func (r *rnnBase) dirs() int {
+func (r *RNNBase) dirs() int {
 	if r.Bidirectional {
 		return 2
 	}
@@ -134,7 +141,7 @@ func (r *rnnBase) dirs() int {
 
 // namedTensors names the weights as PyTorch does: weight_ih_l0,
 // weight_hh_l0, bias_ih_l0, bias_hh_l0, then weight_ih_l0_reverse, …
-func (r *rnnBase) namedTensors() []Named {
+func (r *RNNBase) namedTensors() []Named {
 	var out []Named
 	D := r.dirs()
 	for i, w := range r.Weights {
@@ -149,11 +156,11 @@ func (r *rnnBase) namedTensors() []Named {
 }
 
 // SetTraining switches dropout between layers on (training) or off.
-func (r *rnnBase) SetTraining(on bool) { r.eval = !on }
+func (r *RNNBase) SetTraining(on bool) { r.eval = !on }
 
 // ExtraRepr is what Summary prints, as PyTorch: 28, 128, num_layers=2,
 // batch_first=True.
-func (r *rnnBase) ExtraRepr() string {
+func (r *RNNBase) ExtraRepr() string {
 	s := []string{fmt.Sprint(r.InputSize), fmt.Sprint(r.HiddenSize)}
 	if r.NumLayers != 1 {
 		s = append(s, fmt.Sprintf("num_layers=%d", r.NumLayers))
@@ -178,7 +185,7 @@ func (r *rnnBase) ExtraRepr() string {
 
 // forward runs all layers over x from the states h0 (and c0 for an LSTM),
 // nil meaning zeros, and returns the output and the final states.
-func (r *rnnBase) forward(op string, x, h0, c0 *tensor.Tensor) (out, hn, cn *tensor.Tensor) {
+func (r *RNNBase) forward(op string, x, h0, c0 *tensor.Tensor) (out, hn, cn *tensor.Tensor) {
 	unbatched := x.Dim() == 2
 	switch {
 	case unbatched:
@@ -237,7 +244,7 @@ func (r *rnnBase) forward(op string, x, h0, c0 *tensor.Tensor) (out, hn, cn *ten
 
 // state checks an initial state against [D·L, N, H] ([D·L, H] unbatched)
 // and returns it batched, or zeros for nil.
-func (r *rnnBase) state(op string, s *tensor.Tensor, unbatched bool, n int) *tensor.Tensor {
+func (r *RNNBase) state(op string, s *tensor.Tensor, unbatched bool, n int) *tensor.Tensor {
 	want := []int{r.dirs() * r.NumLayers, n, r.HiddenSize}
 	if s == nil {
 		return tensor.Zeros(want...)
@@ -255,7 +262,7 @@ func (r *rnnBase) state(op string, s *tensor.Tensor, unbatched bool, n int) *ten
 	return s
 }
 
-func (r *rnnBase) dropout(x *tensor.Tensor) *tensor.Tensor {
+func (r *RNNBase) dropout(x *tensor.Tensor) *tensor.Tensor {
 	if r.Dropout >= 1 {
 		return x.MulScalar(0)
 	}
@@ -265,7 +272,7 @@ func (r *rnnBase) dropout(x *tensor.Tensor) *tensor.Tensor {
 
 // direction runs one layer in one direction over x [T, N, in] from h (and
 // c) [N, H]; it returns the output [T, N, H] and the final states.
-func (r *rnnBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) (out, hT, cT *tensor.Tensor) {
+func (r *RNNBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) (out, hT, cT *tensor.Tensor) {
 	T, N := x.Size(0), x.Size(1)
 	if T == 0 {
 		return tensor.Zeros(0, N, r.HiddenSize), h, c
@@ -290,7 +297,7 @@ func (r *rnnBase) direction(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool)
 
 // fused runs the layer as one op of the tensor package (one gemm and one
 // pass over the gates per step), if the device offers it.
-func (r *rnnBase) fused(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) (out, hT, cT *tensor.Tensor, ok bool) {
+func (r *RNNBase) fused(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) (out, hT, cT *tensor.Tensor, ok bool) {
 	if !fusedRNN {
 		return nil, nil, nil, false
 	}
@@ -316,7 +323,7 @@ var fusedRNN = true
 
 // cell advances one step: xt is the input projection W_ih·x + b_ih of
 // this step.
-func (r *rnnBase) cell(w *RNNWeights, xt, h, c *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+func (r *RNNBase) cell(w *RNNWeights, xt, h, c *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 	H := r.HiddenSize
 	switch r.mode {
 	case "LSTM":
@@ -342,8 +349,8 @@ func (r *rnnBase) cell(w *RNNWeights, xt, h, c *tensor.Tensor) (*tensor.Tensor, 
 
 // RNN is an Elman recurrent network, as torch.nn.RNN:
 // h_t = tanh(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh) (ReLU with
-// NonlinearityReLU). See the shapes and parameter names above.
-type RNN struct{ rnnBase }
+// NonlinearityReLU). See RNNBase for the shapes and parameter names.
+type RNN struct{ RNNBase }
 
 // NewRNN returns RNN(input, hidden, …) initialised as PyTorch does. It
 // panics unless the sizes and the number of layers are positive and the
@@ -372,8 +379,8 @@ func (r *RNN) Run(x, h0 *tensor.Tensor) (out, hn *tensor.Tensor) {
 //	c_t = f ⊙ c_{t−1} + i ⊙ g
 //	h_t = o ⊙ tanh(c_t)
 //
-// See the shapes and parameter names above (no proj_size).
-type LSTM struct{ rnnBase }
+// See RNNBase for the shapes and parameter names (no proj_size).
+type LSTM struct{ RNNBase }
 
 // LSTMState is an LSTM's hidden and cell states, each [D·L, N, H].
 type LSTMState struct{ H, C *tensor.Tensor }
@@ -408,8 +415,8 @@ func (l *LSTM) Run(x *tensor.Tensor, state *LSTMState) (out *tensor.Tensor, fina
 //	n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))
 //	h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
 //
-// See the shapes and parameter names above.
-type GRU struct{ rnnBase }
+// See RNNBase for the shapes and parameter names.
+type GRU struct{ RNNBase }
 
 // NewGRU returns GRU(input, hidden, …) initialised as PyTorch does. It
 // panics as NewRNN does.

@@ -301,18 +301,18 @@ func TestRNNNamesAndSave(t *testing.T) {
 func rnnGradcheck(t *testing.T, name string, lstm bool) {
 	g := tensor.NewGenerator(3)
 	opts := []RNNOption{Layers(2), Bidirectional(), BatchFirst(), RNNGenerator(g)}
-	var base *rnnBase
+	var base *RNNBase
 	var run func(x, h, c *tensor.Tensor) *tensor.Tensor
 	if lstm {
 		m := NewLSTM(2, 3, opts...)
-		base = &m.rnnBase
+		base = &m.RNNBase
 		run = func(x, h, c *tensor.Tensor) *tensor.Tensor {
 			out, f := m.Run(x, &LSTMState{h, c})
 			return tensor.Cat([]*tensor.Tensor{out.Reshape(-1), f.H.Reshape(-1), f.C.Reshape(-1)}, 0)
 		}
 	} else {
 		m := NewGRU(2, 3, opts...)
-		base = &m.rnnBase
+		base = &m.RNNBase
 		run = func(x, h, _ *tensor.Tensor) *tensor.Tensor {
 			out, hn := m.Run(x, h)
 			return tensor.Cat([]*tensor.Tensor{out.Reshape(-1), hn.Reshape(-1)}, 0)
