@@ -410,3 +410,33 @@ func TestEmbeddingWantsInt64(t *testing.T) {
 		t.Errorf("float indices: got %v, want a *tensor.DTypeError", err)
 	}
 }
+
+// TestRNNConcurrentInference runs one model's Forward from several
+// goroutines at once in evaluation mode without a graph: every result
+// must equal the serial one (run with -race).
+func TestRNNConcurrentInference(t *testing.T) {
+	models := []Module{NewLSTM(3, 4, Layers(2), RNNDropout(0.5)), NewGRU(3, 4, Bidirectional()), NewRNN(3, 4)}
+	x := tensor.Randn(5, 2, 3)
+	for _, m := range models {
+		Eval(m)
+		var want []float32
+		tensor.NoGrad(func() { want = m.Forward(x).Data() })
+		errs := make(chan string, 4)
+		for range 4 {
+			go func() {
+				var got []float32
+				tensor.NoGrad(func() { got = m.Forward(x).Data() })
+				if !slices.Equal(got, want) {
+					errs <- Summary(m) + ": concurrent result differs"
+					return
+				}
+				errs <- ""
+			}()
+		}
+		for range 4 {
+			if e := <-errs; e != "" {
+				t.Error(e)
+			}
+		}
+	}
+}
