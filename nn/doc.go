@@ -68,7 +68,11 @@
 // normalisation layers BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm
 // (options Eps, Momentum, NoAffine, NoTrackRunningStats), with the
 // activation modules ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh,
-// Softplus, Softmax and LogSoftmax. Each layer's documentation gives its
+// Softplus, Softmax and LogSoftmax; Embedding (a lookup table of vectors
+// for int64 indices); and the recurrent layers RNN, LSTM and GRU, whose
+// parameters carry PyTorch's names (weight_ih_l0, bias_hh_l1_reverse, …)
+// and whose Forward returns the output sequence, with Run taking and
+// returning the states. Each layer's documentation gives its
 // formula, shapes, initialisation and PyTorch counterpart. Layers are
 // constructed with PyTorch's argument order (NewLinear(in, out)) and
 // defaults; options follow (NewLinear(in, out, nn.NoBias())).

@@ -30,6 +30,13 @@ type Named struct {
 	Tensor *tensor.Tensor
 }
 
+// tensorNamer is implemented by nn's layers whose tensors' names depend on
+// their configuration rather than on their fields (an LSTM's weight_ih_l0,
+// weight_hh_l1_reverse, …): the walk takes their tensors from
+// namedTensors, in its order and with its names (nil tensors are skipped),
+// instead of from the fields.
+type tensorNamer interface{ namedTensors() []Named }
+
 // entry is one named child of a module: a tensor or a sub-module.
 type entry struct {
 	name   string
@@ -43,6 +50,15 @@ type entry struct {
 func children(m any) []entry {
 	if l, ok := m.(moduleList); ok {
 		return valueEntries("", true, l.v)
+	}
+	if n, ok := m.(tensorNamer); ok {
+		var out []entry
+		for _, p := range n.namedTensors() {
+			if p.Tensor != nil {
+				out = append(out, entry{name: p.Name, tensor: p.Tensor})
+			}
+		}
+		return out
 	}
 	v := reflect.ValueOf(m)
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {

@@ -14,6 +14,7 @@ type node struct {
 	op       string
 	inputs   []*Tensor
 	backward func(g *Tensor) []*Tensor // one entry per input; nil = no gradient
+	release  func()                    // gives back what only backward read; nil = nothing
 	freed    bool
 }
 
@@ -278,6 +279,10 @@ func (n *node) free() {
 	n.freed = true
 	n.inputs = nil
 	n.backward = nil
+	if n.release != nil {
+		n.release()
+		n.release = nil
+	}
 }
 
 // topoOrder returns the tensors that require grad reachable from root, each

@@ -16,6 +16,11 @@
 // are methods; ops over several inputs or that create tensors are functions
 // (Cat, Stack, Where, Zeros, Randn).
 //
+// Fused forms do in one op, with one backward, what would otherwise be
+// many: Linear (x·wᵀ + b), SoftmaxCrossEntropy, and the recurrent layers
+// LSTMLayer, GRULayer and RNNLayer (a whole layer over time, one gemm and
+// one pass over the gates per step).
+//
 // # Automatic differentiation
 //
 // Mark parameters with SetRequiresGrad(true). Every op on a tensor that

@@ -42,6 +42,7 @@ func RunAll(t *testing.T, dev device.Device) {
 		{"Gemm", testGemm},
 		{"Index", testIndex},
 		{"Concurrent", testConcurrent},
+		{"RNNCells", testRNNCells},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, dev) })

@@ -1,0 +1,191 @@
+package cpu
+
+import "github.com/nervelab/nerve/internal/device"
+
+// LSTMCell computes one LSTM step (see device.RNNCells): the gates'
+// activations with the SIMD sigmoid and tanh kernels, then the state
+// update, row by row, rows spread over the pool.
+func (Device) LSTMCell(p device.LSTMCellParams) {
+	n, h := p.N, p.H
+	gs := f32s(p.Gates)[p.OffGates : p.OffGates+n*4*h]
+	cs := f32s(p.C)[p.OffC : p.OffC+n*h]
+	as := f32s(p.Act)[p.OffAct : p.OffAct+n*5*h]
+	hs := f32s(p.HOut)[p.OffHOut : p.OffHOut+n*h]
+	co := f32s(p.COut)[p.OffCOut : p.OffCOut+n*h]
+	parallelFor(n, rowGrain(5*h), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			g, a := gs[r*4*h:(r+1)*4*h], as[r*5*h:(r+1)*5*h]
+			c, cn, hn := cs[r*h:(r+1)*h], co[r*h:(r+1)*h], hs[r*h:(r+1)*h]
+			sigmoidLoop(a[:2*h], g[:2*h])
+			tanhLoop(a[2*h:3*h], g[2*h:3*h])
+			sigmoidLoop(a[3*h:4*h], g[3*h:])
+			i, f, gg, o, tc := a[:h], a[h:2*h], a[2*h:3*h], a[3*h:4*h], a[4*h:5*h]
+			for j := range cn {
+				cn[j] = f[j]*c[j] + i[j]*gg[j]
+			}
+			tanhLoop(tc, cn)
+			for j := range hn {
+				hn[j] = o[j] * tc[j]
+			}
+		}
+	})
+}
+
+// LSTMCellBackward is LSTMCell's gradient (see device.RNNCells):
+//
+//	∂c_t  += ∂h_t·σ(o)·(1 − tanh²c_t)
+//	∂i = ∂c_t·tanh(g)·σ(i)(1 − σ(i))      ∂f = ∂c_t·c_{t−1}·σ(f)(1 − σ(f))
+//	∂g = ∂c_t·σ(i)·(1 − tanh²g)           ∂o = ∂h_t·tanh(c_t)·σ(o)(1 − σ(o))
+//	∂c_{t−1} = ∂c_t·σ(f)
+func (Device) LSTMCellBackward(p device.LSTMCellParams) {
+	n, h := p.N, p.H
+	dgs := f32s(p.Gates)[p.OffGates : p.OffGates+n*4*h]
+	cs := f32s(p.C)[p.OffC : p.OffC+n*h]
+	as := f32s(p.Act)[p.OffAct : p.OffAct+n*5*h]
+	dhs := f32s(p.DH)[p.OffDH : p.OffDH+n*h]
+	dcs := f32s(p.DC)[p.OffDC : p.OffDC+n*h]
+	var dns []float32
+	if p.DHNext != nil {
+		dns = f32s(p.DHNext)[p.OffDHNext : p.OffDHNext+n*h]
+	}
+	parallelFor(n, rowGrain(9*h), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			dg, a := dgs[r*4*h:(r+1)*4*h], as[r*5*h:(r+1)*5*h]
+			c, dh, dc := cs[r*h:(r+1)*h], dhs[r*h:(r+1)*h], dcs[r*h:(r+1)*h]
+			var dn []float32
+			if dns != nil {
+				dn = dns[r*h : (r+1)*h]
+			}
+			di, df, dgg, do := dg[:h], dg[h:2*h], dg[2*h:3*h], dg[3*h:4*h]
+			i, f, gg, o, tc := a[:h], a[h:2*h], a[2*h:3*h], a[3*h:4*h], a[4*h:5*h]
+			for j := range dc {
+				d := dh[j]
+				if dn != nil {
+					d += dn[j]
+				}
+				dct := dc[j] + d*o[j]*(1-tc[j]*tc[j])
+				di[j] = dct * gg[j] * i[j] * (1 - i[j])
+				df[j] = dct * c[j] * f[j] * (1 - f[j])
+				dgg[j] = dct * i[j] * (1 - gg[j]*gg[j])
+				do[j] = d * tc[j] * o[j] * (1 - o[j])
+				dc[j] = dct * f[j]
+			}
+		}
+	})
+}
+
+// rowGrain is how many rows of w elements' work make a chunk worth
+// handing to another core.
+func rowGrain(w int) int { return max(1, grainElems/max(w, 1)) }
+
+var _ device.RNNCells = Device{}
+
+// GRUCell computes one GRU step (see device.RNNCells).
+func (Device) GRUCell(p device.GRUCellParams) {
+	n, h := p.N, p.H
+	xs := f32s(p.X)[p.OffX : p.OffX+n*3*h]
+	ghs := f32s(p.GH)[p.OffGH : p.OffGH+n*3*h]
+	hps := f32s(p.HPrev)[p.OffHPrev : p.OffHPrev+n*h]
+	as := f32s(p.Act)[p.OffAct : p.OffAct+n*4*h]
+	hs := f32s(p.HOut)[p.OffHOut : p.OffHOut+n*h]
+	parallelFor(n, rowGrain(5*h), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			x, gh, a := xs[r*3*h:(r+1)*3*h], ghs[r*3*h:(r+1)*3*h], as[r*4*h:(r+1)*4*h]
+			hp, hn := hps[r*h:(r+1)*h], hs[r*h:(r+1)*h]
+			rz, nn, ghn := a[:2*h], a[2*h:3*h], a[3*h:]
+			for j := range rz {
+				rz[j] = x[j] + gh[j]
+			}
+			sigmoidLoop(rz, rz)
+			copy(ghn, gh[2*h:])
+			for j := range nn {
+				nn[j] = x[2*h+j] + rz[j]*ghn[j]
+			}
+			tanhLoop(nn, nn)
+			for j := range hn {
+				hn[j] = nn[j] + rz[h+j]*(hp[j]-nn[j])
+			}
+		}
+	})
+}
+
+// GRUCellBackward is GRUCell's gradient (see device.RNNCells):
+//
+//	∂n = ∂h·(1 − z)   ∂z = ∂h·(h_{t−1} − n)   ∂h_{t−1} ⊇ ∂h·z
+//	∂x_n = ∂n·(1 − n²)   ∂r = ∂x_n·gh_n   ∂gh_n = ∂x_n·r
+//	∂x_r = ∂gh_r = ∂r·r(1 − r)   ∂x_z = ∂gh_z = ∂z·z(1 − z)
+func (Device) GRUCellBackward(p device.GRUCellParams) {
+	n, h := p.N, p.H
+	dxs := f32s(p.X)[p.OffX : p.OffX+n*3*h]
+	dghs := f32s(p.GH)[p.OffGH : p.OffGH+n*3*h]
+	hps := f32s(p.HPrev)[p.OffHPrev : p.OffHPrev+n*h]
+	as := f32s(p.Act)[p.OffAct : p.OffAct+n*4*h]
+	dhs := f32s(p.DH)[p.OffDH : p.OffDH+n*h]
+	dps := f32s(p.DHPrev)[p.OffDHPrev : p.OffDHPrev+n*h]
+	var dns []float32
+	if p.DHNext != nil {
+		dns = f32s(p.DHNext)[p.OffDHNext : p.OffDHNext+n*h]
+	}
+	parallelFor(n, rowGrain(8*h), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			dx, dgh, a := dxs[r*3*h:(r+1)*3*h], dghs[r*3*h:(r+1)*3*h], as[r*4*h:(r+1)*4*h]
+			hp, dh, dp := hps[r*h:(r+1)*h], dhs[r*h:(r+1)*h], dps[r*h:(r+1)*h]
+			var dn []float32
+			if dns != nil {
+				dn = dns[r*h : (r+1)*h]
+			}
+			for j := range dp {
+				d := dh[j]
+				if dn != nil {
+					d += dn[j]
+				}
+				rr, z, nv, ghn := a[j], a[h+j], a[2*h+j], a[3*h+j]
+				dxn := d * (1 - z) * (1 - nv*nv)
+				dr := dxn * ghn * rr * (1 - rr)
+				dz := d * (hp[j] - nv) * z * (1 - z)
+				dx[j], dx[h+j], dx[2*h+j] = dr, dz, dxn
+				dgh[j], dgh[h+j], dgh[2*h+j] = dr, dz, dxn*rr
+				dp[j] = d * z
+			}
+		}
+	})
+}
+
+// RNNCell computes one Elman RNN step (see device.RNNCells).
+func (Device) RNNCell(p device.RNNCellParams) {
+	m := p.N * p.H
+	pre := f32s(p.Pre)[p.OffPre : p.OffPre+m]
+	out := f32s(p.Out)[p.OffOut : p.OffOut+m]
+	if p.ReLU {
+		reluLoop(out, pre)
+		return
+	}
+	parallelElems(m, func(lo, hi int) { tanhLoop(out[lo:hi], pre[lo:hi]) })
+}
+
+// RNNCellBackward is RNNCell's gradient: ∂pre = ∂h·(1 − h²) for tanh,
+// ∂h·[h > 0] for ReLU.
+func (Device) RNNCellBackward(p device.RNNCellParams) {
+	m := p.N * p.H
+	dpre := f32s(p.Pre)[p.OffPre : p.OffPre+m]
+	hs := f32s(p.Out)[p.OffOut : p.OffOut+m]
+	dh := f32s(p.DH)[p.OffDH : p.OffDH+m]
+	var dn []float32
+	if p.DHNext != nil {
+		dn = f32s(p.DHNext)[p.OffDHNext : p.OffDHNext+m]
+	}
+	for j, h := range hs {
+		d := dh[j]
+		if dn != nil {
+			d += dn[j]
+		}
+		if p.ReLU {
+			if h <= 0 {
+				d = 0
+			}
+		} else {
+			d *= 1 - h*h
+		}
+		dpre[j] = d
+	}
+}
