@@ -43,6 +43,8 @@ type kind int
 const (
 	kindGemm kind = iota
 	kindMLP
+	kindCNN
+	kindLSTM
 	kindTinyAdam
 	kindTinySGD
 	kindAdd
@@ -87,6 +89,10 @@ func workloads(all int, quick bool) []workload {
 		m.name = fmt.Sprintf("mlp/%s-b%d", m.opt, m.batch)
 		m.kind, m.threads, m.unit = kindMLP, all, "s/epoch"
 		ws = append(ws, m)
+	}
+	if !quick {
+		ws = append(ws,
+			workload{name: "lstm/adam-b64", kind: kindLSTM, threads: all, unit: "s/epoch"})
 	}
 	return append(ws,
 		workload{name: "tiny/mlp10-20-2-adam", kind: kindTinyAdam, threads: all, unit: "µs/step"},
@@ -287,7 +293,7 @@ func (h *harness) run(ws []workload, rounds int) {
 					h.nerve[w.name] = append(h.nerve[w.name], m)
 				case h.haveTorch():
 					args := []string{scriptPath(), "--workload", w.name, "--threads", strconv.Itoa(w.threads)}
-					if w.kind == kindMLP {
+					if w.kind == kindMLP || w.kind == kindCNN || w.kind == kindLSTM {
 						args = append(args, "--data", h.dataDir)
 					}
 					cmd := exec.Command(h.python, args...)
@@ -385,7 +391,7 @@ type summary struct {
 	ok       int     // successful rounds
 	value    float64 // median main figure
 	lo, hi   float64 // smallest and largest main figure
-	acc      float64 // median test accuracy (MLP), or -1
+	acc      float64 // median test accuracy (MNIST epochs), or -1
 	rssMiB   float64 // largest peak RSS over the rounds
 	firstErr error
 }
@@ -451,8 +457,8 @@ func (h *harness) report(ws []workload, rounds int) string {
 		"the median over the rounds of the ratio within each round: **< 1 means nerve is faster**, 2 means nerve takes twice as long. "+
 		"gemm %% is of the best measured FMA peak on the same number of threads. "+
 		"RSS is the child process's peak resident set (largest over the rounds), MiB. "+
-		"MLP and tiny workloads run on %d thread(s). Notes give the smallest–largest figure over the rounds "+
-		"(nerve / PyTorch) and, for the MLP, the test accuracy after the epoch (nerve / PyTorch).\n\n", h.threads)
+		"MNIST epochs and tiny workloads run on %d thread(s). Notes give the smallest–largest figure over the rounds "+
+		"(nerve / PyTorch) and, for the MNIST epochs (MLP, CNN, LSTM), the test accuracy after the epoch (nerve / PyTorch).\n\n", h.threads)
 	fmt.Fprintf(&b, "| workload | unit | nerve | PyTorch | ratio | nerve RSS | PyTorch RSS | notes |\n")
 	fmt.Fprintf(&b, "|---|---|---:|---:|---:|---:|---:|---|\n")
 	for _, w := range ws {

@@ -48,6 +48,8 @@ func runNerve(out io.Writer, w workload, tm timing) error {
 		nerveGemm(out, w.n, tm)
 	case kindMLP:
 		return nerveMLP(out, w.opt, w.batch)
+	case kindLSTM:
+		return nerveLSTM(out)
 	case kindTinyAdam:
 		nerveTinyAdam(out, tm)
 	case kindTinySGD:
@@ -87,14 +89,8 @@ func nerveGemm(out io.Writer, n int, tm timing) {
 
 // nerveMLP trains the quickstart MLP (Flatten, 784-512-512-10, ReLU,
 // CrossEntropy, lr 1e-3) for one epoch on real MNIST and evaluates it on
-// the test set. The timed loop is PyTorch's: gather the batch by shuffled
-// index, forward, loss, zero_grad, backward, step.
+// the test set.
 func nerveMLP(out io.Writer, opt string, bs int) error {
-	train, test, err := mnist.Load(mnist.DefaultDir())
-	if err != nil {
-		return err
-	}
-	train.Normalized, test.Normalized = true, true
 	tensor.ManualSeed(0)
 	model := nn.NewSequential(nn.NewFlatten(), nn.NewLinear(784, 512), nn.ReLU{},
 		nn.NewLinear(512, 512), nn.ReLU{}, nn.NewLinear(512, 10))
@@ -107,6 +103,38 @@ func nerveMLP(out io.Writer, opt string, bs int) error {
 	default:
 		return fmt.Errorf("unknown optimizer %q", opt)
 	}
+	return mnistEpoch(out, model, o, bs)
+}
+
+// rowLSTM is LSTM(28, 128, batch_first) over the 28 rows of each image,
+// the last step's output through Linear(128, 10).
+type rowLSTM struct {
+	LSTM *nn.LSTM
+	FC   *nn.Linear
+}
+
+func (m *rowLSTM) Forward(x *tensor.Tensor) *tensor.Tensor {
+	out := m.LSTM.Forward(x.Reshape(-1, 28, 28))
+	return m.FC.Forward(out.Narrow(1, 27, 1).Squeeze(1))
+}
+
+// nerveLSTM trains rowLSTM with Adam (lr 1e-3, batch 64) for one epoch.
+func nerveLSTM(out io.Writer) error {
+	tensor.ManualSeed(0)
+	model := &rowLSTM{LSTM: nn.NewLSTM(28, 128, nn.BatchFirst()), FC: nn.NewLinear(128, 10)}
+	return mnistEpoch(out, model, optim.NewAdam(nn.Parameters(model), optim.AdamConfig{LR: 1e-3}), 64)
+}
+
+// mnistEpoch trains model for one epoch on real MNIST (normalised as the
+// PyTorch side normalises) and evaluates it on the test set. The timed
+// loop is PyTorch's: gather the batch by shuffled index, forward, loss,
+// zero_grad, backward, step.
+func mnistEpoch(out io.Writer, model nn.Module, o optim.Optimizer, bs int) error {
+	train, test, err := mnist.Load(mnist.DefaultDir())
+	if err != nil {
+		return err
+	}
+	train.Normalized, test.Normalized = true, true
 	perm := tensor.NewGenerator(1234).Perm(train.Len())
 	n := len(perm)
 	var loss *tensor.Tensor
