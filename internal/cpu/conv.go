@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"math"
-
 	"github.com/nervelab/nerve/internal/device"
 )
 
@@ -123,29 +121,31 @@ func (Device) MaxPool2d(y, idx, x device.Buffer, xOff, planes int, g device.Conv
 }
 
 func maxPlane(y []float32, idx []int64, x []float32, g *device.ConvGeom) {
+	w, ow, kh, kw, dh, dw := g.W, g.OW, g.KH, g.KW, g.DH, g.DW
 	for oh := range g.OH {
 		h0 := oh*g.SH - g.PH
-		for ow := range g.OW {
-			w0 := ow*g.SW - g.PW
-			best, at := float32(math.Inf(-1)), -1
-			for i := range g.KH {
-				ih := h0 + i*g.DH
-				if ih < 0 || ih >= g.H {
-					continue
-				}
-				row := x[ih*g.W:][:g.W]
-				for j := range g.KW {
-					iw := w0 + j*g.DW
-					if iw < 0 || iw >= g.W {
-						continue
-					}
-					// PyTorch's rule: a later NaN replaces an earlier one.
-					if v := row[iw]; at < 0 || v > best || v != v {
-						best, at = v, ih*g.W+iw
-					}
+		ilo, ihi := validRange(h0, dh, g.H, kh)
+		yr, ir := y[oh*ow:][:ow], idx[oh*ow:][:ow]
+		for o := range yr {
+			w0 := o*g.SW - g.PW
+			jlo, jhi := 0, kw
+			if w0 < 0 || w0+(kw-1)*dw >= w { // a window over the padding
+				jlo, jhi = validRange(w0, dw, w, kw)
+			}
+			at := (h0+ilo*dh)*w + w0 + jlo*dw
+			best := x[at]
+			// PyTorch's rule: the first maximum, but a later NaN replaces
+			// an earlier one. Branch-free: random data mispredicts.
+			for i := ilo; i < ihi; i++ {
+				base := (h0+i*dh)*w + w0
+				for j := jlo; j < jhi; j++ {
+					p := base + j*dw
+					v := x[p]
+					at += (b2i(v > best) | b2i(v != v)) * (p - at)
+					best = max(best, v)
 				}
 			}
-			y[oh*g.OW+ow], idx[oh*g.OW+ow] = best, int64(at)
+			yr[o], ir[o] = best, int64(at)
 		}
 	}
 }
@@ -276,4 +276,13 @@ func (Device) AdaptiveAvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, 
 			}
 		}
 	})
+}
+
+// b2i is 1 for true, 0 for false, without a branch.
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
 }
