@@ -40,18 +40,31 @@ func Conv2d(x, w, b *Tensor, stride, padding, dilation [2]int, groups int) *Tens
 	l, kg := g.OH*g.OW, g.C/groups*g.KH*g.KW
 	xc, wc := x.contig(), w.contig()
 	y := emptyUninit(dev, Float32, []int{n, cout, g.OH, g.OW})
-	beta := float32(0)
-	if b != nil { // the bias first; the gemms accumulate onto it
+	k := g.C * g.KH * g.KW
+	fold := b != nil && groups == 1 // the bias as one more row of the product
+	rows, beta := k, float32(0)
+	if fold {
+		rows++
+	} else if b != nil { // the bias first; the gemms accumulate onto it
 		dev.Copy(y.buf, y.layout(), b.buf, device.Layout{Shape: y.shape,
 			Strides: []int{0, b.strides[0], 0, 0}, Offset: b.offset})
 		beta = 1
 	}
-	cols := emptyUninit(dev, Float32, []int{g.C * g.KH * g.KW, n * l})
+	cols := emptyUninit(dev, Float32, []int{rows, n * l})
 	cv.Im2Col(cols.buf, xc.buf, xc.offset, n, g)
+	a, offA := wc.buf, wc.offset
+	if fold { // [w | b] · [cols; 1]
+		dev.Fill(cols.buf, k*n*l, n*l, 1)
+		wb := emptyUninit(dev, Float32, []int{cout, k + 1})
+		dev.Copy(wb.buf, device.Layout{Shape: []int{cout, k}, Strides: []int{k + 1, 1}}, wc.buf, device.Contiguous([]int{cout, k}, wc.offset))
+		dev.Copy(wb.buf, device.Layout{Shape: []int{cout}, Strides: []int{k + 1}, Offset: k}, b.buf, b.layout())
+		defer dev.Free(wb.buf)
+		a, offA, kg = wb.buf, 0, k+1
+	}
 	cog := cout / groups
 	for gi := range groups { // y[b, group] = w[group] · cols[group, b]
 		dev.Gemm(device.GemmParams{Batch: n, M: cog, N: l, K: kg, Alpha: 1, Beta: beta,
-			A: wc.buf, OffA: wc.offset + gi*cog*kg, LDA: kg,
+			A: a, OffA: offA + gi*cog*kg, LDA: kg,
 			B: cols.buf, OffB: gi * kg * n * l, LDB: n * l, StrideB: l,
 			C: y.buf, OffC: gi * cog * l, LDC: l, StrideC: cout * l})
 	}
