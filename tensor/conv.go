@@ -28,8 +28,8 @@ func convOut(n, k, s, p, d int) int {
 //
 // It unfolds the batch with im2col into a [Cin·kH·kW, N·Ho·Wo] matrix and
 // runs one gemm per group; the backward pass gets ∂w from one gemm with the
-// columns (recomputed, so the forward keeps nothing but its inputs) and ∂x
-// from one gemm followed by col2im. It panics with a *ShapeError when the
+// columns (which the forward keeps when w requires grad, and the backward
+// frees) and ∂x from one gemm followed by col2im. It panics with a *ShapeError when the
 // shapes or settings do not fit.
 func Conv2d(x, w, b *Tensor, stride, padding, dilation [2]int, groups int) *Tensor {
 	x.mustFloat("Conv2d")
@@ -68,22 +68,31 @@ func Conv2d(x, w, b *Tensor, stride, padding, dilation [2]int, groups int) *Tens
 			B: cols.buf, OffB: gi * kg * n * l, LDB: n * l, StrideB: l,
 			C: y.buf, OffC: gi * cog * l, LDC: l, StrideC: cout * l})
 	}
-	dev.Free(cols.buf)
+	if !needsGrad(x, w, b) || !w.requiresGrad {
+		dev.Free(cols.buf)
+		cols = nil
+	}
 	if needsGrad(x, w, b) {
 		inputs := []*Tensor{x, w}
 		if b != nil {
 			inputs = append(inputs, b)
 		}
 		record(y, "Convolution", inputs, func(gy *Tensor) []*Tensor {
-			return conv2dBackward(gy, xc, wc, b, g, n, cout, groups, x.requiresGrad, w.requiresGrad)[:len(inputs)]
+			gs := conv2dBackward(gy, xc, wc, b, cols, g, n, cout, groups, x.requiresGrad, w.requiresGrad)
+			if cols != nil { // a second Backward (RetainGraph) unfolds x again
+				dev.Free(cols.buf)
+				cols = nil
+			}
+			return gs[:len(inputs)]
 		})
 	}
 	return y
 }
 
 // conv2dBackward returns ∂x, ∂w, ∂b (nil where not wanted) for Conv2d's
-// upstream gradient gy.
-func conv2dBackward(gy, x, w, b *Tensor, g device.ConvGeom, n, cout, groups int, wantX, wantW bool) []*Tensor {
+// upstream gradient gy, reading the forward's columns of x if it kept
+// them (cols; nil: unfold x again).
+func conv2dBackward(gy, x, w, b, cols *Tensor, g device.ConvGeom, n, cout, groups int, wantX, wantW bool) []*Tensor {
 	dev, cv := x.dev, x.dev.(device.Conv)
 	l, kg, cog := g.OH*g.OW, g.C/groups*g.KH*g.KW, cout/groups
 	gc := gy.contig()
@@ -92,8 +101,10 @@ func conv2dBackward(gy, x, w, b *Tensor, g device.ConvGeom, n, cout, groups int,
 		device.Layout{Shape: []int{cout, n, l}, Strides: []int{l, cout * l, 1}, Offset: gc.offset})
 	var gx, gw, gb *Tensor
 	if wantW { // ∂w[group] = gt[group] · cols[group]ᵀ
-		cols := emptyUninit(dev, Float32, []int{g.C * g.KH * g.KW, n * l})
-		cv.Im2Col(cols.buf, x.buf, x.offset, n, g)
+		if cols == nil {
+			cols = emptyUninit(dev, Float32, []int{g.C * g.KH * g.KW, n * l})
+			cv.Im2Col(cols.buf, x.buf, x.offset, n, g)
+		}
 		gw = emptyUninit(dev, Float32, w.shape)
 		for gi := range groups {
 			dev.Gemm(device.GemmParams{Batch: 1, M: cog, N: kg, K: n * l, TransB: true, Alpha: 1,

@@ -201,3 +201,27 @@ func TestConvShapeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2dRetainGraph runs Backward twice through one Conv2d: the second
+// pass, after the first freed the kept columns, unfolds the input again.
+func TestConv2dRetainGraph(t *testing.T) {
+	g := tensor.NewGenerator(9)
+	x := g.Randn(2, 3, 5, 5).SetRequiresGrad(true)
+	w := g.Randn(4, 3, 3, 3).SetRequiresGrad(true)
+	b := g.Randn(4).SetRequiresGrad(true)
+	y := tensor.Conv2d(x, w, b, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1).Sum()
+	y.Backward(tensor.RetainGraph())
+	gx, gw, gb := x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()
+	x.ZeroGrad()
+	w.ZeroGrad()
+	b.ZeroGrad()
+	y.Backward()
+	for name, p := range map[string][2]*tensor.Tensor{"x": {gx, x.Grad()}, "w": {gw, w.Grad()}, "b": {gb, b.Grad()}} {
+		a, c := p[0].Data(), p[1].Data()
+		for i := range a {
+			if a[i] != c[i] {
+				t.Fatalf("∂%s[%d]: first backward %v, second %v", name, i, a[i], c[i])
+			}
+		}
+	}
+}
