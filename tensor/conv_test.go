@@ -225,3 +225,19 @@ func TestConv2dRetainGraph(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolRetainGraph runs Backward twice through one MaxPool2d: the
+// second pass finds the maxima again after the first freed them.
+func TestMaxPoolRetainGraph(t *testing.T) {
+	x := distinct(tensor.NewGenerator(2), []int{2, 3, 6, 6}).SetRequiresGrad(true)
+	y := tensor.MaxPool2d(x, [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{}).Sum()
+	y.Backward(tensor.RetainGraph())
+	first := x.Grad().Clone().Data()
+	x.ZeroGrad()
+	y.Backward()
+	for i, v := range x.Grad().Data() {
+		if v != first[i] {
+			t.Fatalf("∂x[%d]: first backward %v, second %v", i, first[i], v)
+		}
+	}
+}

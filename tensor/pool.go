@@ -61,18 +61,30 @@ func poolGeom(op string, x *Tensor, kernel, stride, padding, dilation [2]int) (d
 func MaxPool2d(x *Tensor, kernel, stride, padding, dilation [2]int) *Tensor {
 	g, planes := poolGeom("MaxPool2d", x, kernel, stride, padding, dilation)
 	cv := convDevice("MaxPool2d", x)
+	if g.H*g.W > 1<<24 {
+		shapePanic("MaxPool2d", x.shape, nil, "planes of more than 2^24 elements are not supported")
+	}
 	xc := x.contig()
 	y := emptyUninit(x.dev, Float32, poolShape(x, g.OH, g.OW))
-	idx := emptyUninit(x.dev, Int64, y.shape)
+	idx := emptyUninit(x.dev, Float32, y.shape) // the argmax positions, exact in float32
 	cv.MaxPool2d(y.buf, idx.buf, xc.buf, xc.offset, planes, g)
-	if needsGrad(x) {
-		record(y, "MaxPool2DWithIndices", []*Tensor{x}, func(gy *Tensor) []*Tensor {
-			gc := gy.contig()
-			gx := emptyUninit(x.dev, Float32, x.shape)
-			cv.MaxPool2dBackward(gx.buf, gc.buf, gc.offset, idx.buf, planes, g)
-			return []*Tensor{gx}
-		})
+	if !needsGrad(x) {
+		x.dev.Free(idx.buf)
+		return y
 	}
+	record(y, "MaxPool2DWithIndices", []*Tensor{x}, func(gy *Tensor) []*Tensor {
+		if idx == nil { // a second Backward (RetainGraph): find the maxima again
+			idx = emptyUninit(x.dev, Float32, y.shape)
+			tmp := emptyUninit(x.dev, Float32, y.shape)
+			cv.MaxPool2d(tmp.buf, idx.buf, xc.buf, xc.offset, planes, g)
+		}
+		gc := gy.contig()
+		gx := emptyUninit(x.dev, Float32, x.shape)
+		cv.MaxPool2dBackward(gx.buf, gc.buf, gc.offset, idx.buf, planes, g)
+		x.dev.Free(idx.buf) // for reuse by the next step
+		idx = nil
+		return []*Tensor{gx}
+	})
 	return y
 }
 

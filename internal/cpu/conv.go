@@ -111,7 +111,7 @@ func planeGrain(sz int) int { return max(1, grainElems/max(sz, 1)) }
 
 // MaxPool2d writes window maxima and their positions (see device.Conv).
 func (Device) MaxPool2d(y, idx, x device.Buffer, xOff, planes int, g device.ConvGeom) {
-	ys, is, xs := f32s(y), i64s(idx), f32s(x)
+	ys, is, xs := f32s(y), f32s(idx), f32s(x)
 	hw, l := g.H*g.W, g.OH*g.OW
 	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -120,7 +120,7 @@ func (Device) MaxPool2d(y, idx, x device.Buffer, xOff, planes int, g device.Conv
 	})
 }
 
-func maxPlane(y []float32, idx []int64, x []float32, g *device.ConvGeom) {
+func maxPlane(y, idx, x []float32, g *device.ConvGeom) {
 	w, ow, kh, kw, dh, dw := g.W, g.OW, g.KH, g.KW, g.DH, g.DW
 	for oh := range g.OH {
 		h0 := oh*g.SH - g.PH
@@ -145,23 +145,21 @@ func maxPlane(y []float32, idx []int64, x []float32, g *device.ConvGeom) {
 					best = max(best, v)
 				}
 			}
-			yr[o], ir[o] = best, int64(at)
+			yr[o], ir[o] = best, float32(at)
 		}
 	}
 }
 
 // MaxPool2dBackward scatters gy to the positions of the maxima.
 func (Device) MaxPool2dBackward(dx, gy device.Buffer, gOff int, idx device.Buffer, planes int, g device.ConvGeom) {
-	ds, gs, is := f32s(dx), f32s(gy), i64s(idx)
+	ds, gs, is := f32s(dx), f32s(gy), f32s(idx)
 	hw, l := g.H*g.W, g.OH*g.OW
 	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			d := ds[p*hw:][:hw]
 			clear(d)
 			for o, at := range is[p*l:][:l] {
-				if at >= 0 {
-					d[at] += gs[gOff+p*l+o]
-				}
+				d[int(at)] += gs[gOff+p*l+o]
 			}
 		}
 	})

@@ -15,8 +15,7 @@ type ConvGeom struct {
 
 // Conv is an optional Device capability: the data movement of
 // convolutions and the pooling kernels. Buffers are Float32 and
-// contiguous from the given offset (0 where no offset is taken); index
-// buffers are Int64.
+// contiguous from the given offset (0 where no offset is taken).
 type Conv interface {
 	// Im2Col unfolds x [n, C, H, W] (from xOff) into cols laid out as
 	// [C·KH·KW, n, OH·OW]: row (c, i, j), image b, output position p holds
@@ -29,7 +28,10 @@ type Conv interface {
 	// MaxPool2d writes, for each of planes input planes [H, W] of x (from
 	// xOff), the window maxima into y [planes, OH, OW] and their flat
 	// positions h·W + w within the plane into idx (the first maximum on
-	// ties; NaN wins; padding is −∞).
+	// ties; a later NaN replaces an earlier one; padding is −∞). idx is a
+	// Float32 buffer, so that it is recycled like other float buffers: the
+	// positions are exact below 2²⁴ elements per plane, which the caller
+	// checks.
 	MaxPool2d(y, idx, x Buffer, xOff, planes int, g ConvGeom)
 	// MaxPool2dBackward overwrites dx [planes, H, W] with gy [planes, OH,
 	// OW] (from gOff) summed at the positions idx holds.
