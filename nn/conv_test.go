@@ -322,3 +322,22 @@ func TestConvInitBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolZeroValues checks that a pool's zero fields mean PyTorch's
+// defaults, in Forward and in printing.
+func TestPoolZeroValues(t *testing.T) {
+	x := tensor.NewGenerator(3).Randn(1, 2, 6, 6)
+	a, b := (&nn.MaxPool2d{Kernel: 2}), nn.NewMaxPool2d(2)
+	if nn.Summary(a) != nn.Summary(b) {
+		t.Errorf("MaxPool2d{Kernel: 2} prints %q, want %q", nn.Summary(a), nn.Summary(b))
+	}
+	ya, yb := a.Forward(x).Data(), b.Forward(x).Data()
+	for i := range yb {
+		if ya[i] != yb[i] {
+			t.Fatalf("MaxPool2d{Kernel: 2} output %d = %v, want %v", i, ya[i], yb[i])
+		}
+	}
+	if s := nn.Summary(&nn.AvgPool2d{Kernel: 3}); s != "AvgPool2d(kernel_size=3, stride=3, padding=0)" {
+		t.Errorf("AvgPool2d{Kernel: 3} prints %q", s)
+	}
+}

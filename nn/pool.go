@@ -33,7 +33,8 @@ func newPool(kernel int, opts []PoolOption) poolConfig {
 // MaxPool2d is torch.nn.MaxPool2d: the maximum over each Kernel×Kernel
 // window (tensor.MaxPool2d). Shape: [N, C, H, W] → [N, C, Ho, Wo], Ho =
 // ⌊(H + 2·Padding − Dilation·(Kernel − 1) − 1)/Stride⌋ + 1 (ceil_mode
-// False). It has no parameters.
+// False). It has no parameters. A zero Stride means Kernel and a zero
+// Dilation 1, so MaxPool2d{Kernel: 2} is PyTorch's MaxPool2d(2).
 type MaxPool2d struct{ Kernel, Stride, Padding, Dilation int }
 
 // NewMaxPool2d returns MaxPool2d(kernel_size=kernel) with the options given.
@@ -50,13 +51,23 @@ func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 // ExtraRepr prints as PyTorch: kernel_size=2, stride=2, padding=0,
 // dilation=1, ceil_mode=False.
 func (m *MaxPool2d) ExtraRepr() string {
-	return fmt.Sprintf("kernel_size=%d, stride=%d, padding=%d, dilation=%d, ceil_mode=False", m.Kernel, m.Stride, m.Padding, m.Dilation)
+	return fmt.Sprintf("kernel_size=%d, stride=%d, padding=%d, dilation=%d, ceil_mode=False",
+		m.Kernel, strideOr(m.Stride, m.Kernel), m.Padding, max(m.Dilation, 1))
+}
+
+// strideOr is a pool's stride, the kernel size when s is 0.
+func strideOr(s, kernel int) int {
+	if s == 0 {
+		return kernel
+	}
+	return s
 }
 
 func sq(v int) [2]int { return [2]int{v, v} }
 
 // MaxPool1d is torch.nn.MaxPool1d: the maximum over each window of the last
-// dim. Shape: [N, C, L] → [N, C, Lo], Lo as MaxPool2d's Wo.
+// dim. Shape: [N, C, L] → [N, C, Lo], Lo as MaxPool2d's Wo. Zero fields
+// mean what they do in MaxPool2d.
 type MaxPool1d struct{ Kernel, Stride, Padding, Dilation int }
 
 // NewMaxPool1d returns MaxPool1d(kernel_size=kernel) with the options given.
@@ -75,7 +86,8 @@ func (m *MaxPool1d) ExtraRepr() string { return (*MaxPool2d)(m).ExtraRepr() }
 
 // AvgPool2d is torch.nn.AvgPool2d with count_include_pad=True and
 // ceil_mode=False: the mean of each window, zero padding included, so
-// every mean divides by Kernel². Shape as MaxPool2d's (no dilation).
+// every mean divides by Kernel². Shape as MaxPool2d's (no dilation). A
+// zero Stride means Kernel.
 type AvgPool2d struct{ Kernel, Stride, Padding int }
 
 // NewAvgPool2d returns AvgPool2d(kernel_size=kernel) with the options given
@@ -95,7 +107,7 @@ func (m *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 
 // ExtraRepr prints as PyTorch: kernel_size=2, stride=2, padding=0.
 func (m *AvgPool2d) ExtraRepr() string {
-	return fmt.Sprintf("kernel_size=%d, stride=%d, padding=%d", m.Kernel, m.Stride, m.Padding)
+	return fmt.Sprintf("kernel_size=%d, stride=%d, padding=%d", m.Kernel, strideOr(m.Stride, m.Kernel), m.Padding)
 }
 
 // AdaptiveAvgPool2d is torch.nn.AdaptiveAvgPool2d: the mean over windows
