@@ -7,6 +7,7 @@ package nn_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -339,5 +340,15 @@ func TestPoolZeroValues(t *testing.T) {
 	}
 	if s := nn.Summary(&nn.AvgPool2d{Kernel: 3}); s != "AvgPool2d(kernel_size=3, stride=3, padding=0)" {
 		t.Errorf("AvgPool2d{Kernel: 3} prints %q", s)
+	}
+}
+
+func TestConv1dNames(t *testing.T) {
+	var names []string
+	for _, p := range nn.NamedParameters(nn.NewConv1d(2, 3, 3)) {
+		names = append(names, fmt.Sprint(p.Name, p.Tensor.Shape()))
+	}
+	if len(names) != 2 || names[0] != "weight[3 2 3]" || names[1] != "bias[3]" {
+		t.Errorf("Conv1d parameters %v, want [weight[3 2 3] bias[3]]", names)
 	}
 }
