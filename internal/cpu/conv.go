@@ -121,6 +121,10 @@ func (Device) MaxPool2d(y, idx, x device.Buffer, xOff, planes int, g device.Conv
 }
 
 func maxPlane(y, idx, x []float32, g *device.ConvGeom) {
+	if *g == (device.ConvGeom{H: g.H, W: g.W, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: g.OH, OW: g.OW}) {
+		maxPlane2x2(y, idx, x, g.W, g.OH, g.OW)
+		return
+	}
 	w, ow, kh, kw, dh, dw := g.W, g.OW, g.KH, g.KW, g.DH, g.DW
 	for oh := range g.OH {
 		h0 := oh*g.SH - g.PH
@@ -145,6 +149,30 @@ func maxPlane(y, idx, x []float32, g *device.ConvGeom) {
 					best = max(best, v)
 				}
 			}
+			yr[o], ir[o] = best, float32(at)
+		}
+	}
+}
+
+// maxPlane2x2 is maxPlane for the common 2×2 window, stride 2, without
+// padding or dilation, unrolled.
+func maxPlane2x2(y, idx, x []float32, w, oh, ow int) {
+	for i := range oh {
+		base := 2 * i * w
+		r0, r1 := x[base:][:2*ow], x[base+w:][:2*ow]
+		yr, ir := y[i*ow:][:ow], idx[i*ow:][:ow]
+		for o := range yr {
+			j := 2 * o
+			best, at := r0[j], base+j
+			v := r0[j+1]
+			at += (b2i(v > best) | b2i(v != v)) * (base + j + 1 - at)
+			best = max(best, v)
+			v = r1[j]
+			at += (b2i(v > best) | b2i(v != v)) * (base + w + j - at)
+			best = max(best, v)
+			v = r1[j+1]
+			at += (b2i(v > best) | b2i(v != v)) * (base + w + j + 1 - at)
+			best = max(best, v)
 			yr[o], ir[o] = best, float32(at)
 		}
 	}
