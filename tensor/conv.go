@@ -29,8 +29,11 @@ func convOut(n, k, s, p, d int) int {
 // It unfolds the batch with im2col into a [Cin·kH·kW, N·Ho·Wo] matrix and
 // runs one gemm per group; the backward pass gets ∂w from one gemm with the
 // columns (which the forward keeps when w requires grad, and the backward
-// frees) and ∂x from one gemm followed by col2im. It panics with a *ShapeError when the
-// shapes or settings do not fit.
+// frees) and ∂x from one gemm followed by col2im; with groups = 1 the bias
+// rides in the gemm as a row of ones under the columns.
+//
+// It panics with a *ShapeError when the shapes or settings do not fit, or
+// when x is on a device without the device.Conv kernels.
 func Conv2d(x, w, b *Tensor, stride, padding, dilation [2]int, groups int) *Tensor {
 	x.mustFloat("Conv2d")
 	w.mustFloat("Conv2d")
