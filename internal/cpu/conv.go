@@ -1,0 +1,314 @@
+package cpu
+
+import (
+	"github.com/nervelab/nerve/internal/device"
+)
+
+var _ device.Conv = Device{}
+
+// Im2Col unfolds x [n, C, H, W] into cols [C·KH·KW, n, OH·OW] (see
+// device.Conv), one (row, image) pair per unit of work over the pool.
+func (Device) Im2Col(cols, x device.Buffer, xOff, n int, g device.ConvGeom) {
+	cs, xs := f32s(cols), f32s(x)
+	l, kk, hw := g.OH*g.OW, g.KH*g.KW, g.H*g.W
+	parallelFor(g.C*kk*n, max(1, grainElems/max(l, 1)), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			r, b := u/n, u%n
+			c, k := r/kk, r%kk
+			src := xs[xOff+(b*g.C+c)*hw:][:hw]
+			im2colRow(cs[u*l:][:l], src, k/g.KW, k%g.KW, &g)
+		}
+	})
+}
+
+// im2colRow writes into dst [OH·OW] the plane src [H, W] as seen by tap
+// (ki, kj) of every window.
+func im2colRow(dst, src []float32, ki, kj int, g *device.ConvGeom) {
+	off := kj*g.DW - g.PW
+	lo, hi := validRange(off, g.SW, g.W, g.OW)
+	for oh := range g.OH {
+		row := dst[oh*g.OW:][:g.OW]
+		ih := oh*g.SH - g.PH + ki*g.DH
+		if ih < 0 || ih >= g.H || lo >= hi {
+			clear(row)
+			continue
+		}
+		clear(row[:lo])
+		clear(row[hi:])
+		s := src[ih*g.W:][:g.W]
+		if g.SW == 1 {
+			copy(row[lo:hi], s[lo+off:hi+off])
+			continue
+		}
+		for ow := lo; ow < hi; ow++ {
+			row[ow] = s[ow*g.SW+off]
+		}
+	}
+}
+
+// validRange returns the outputs o in [0, n) whose tap o·s + off falls
+// inside [0, w), as the range [lo, hi).
+func validRange(off, s, w, n int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + s - 1) / s
+	}
+	if w-1-off >= 0 {
+		hi = (w-1-off)/s + 1
+	}
+	lo, hi = min(lo, n), min(hi, n)
+	return lo, max(hi, lo)
+}
+
+// Col2Im overwrites dx [n, C, H, W] with the adjoint of Im2Col applied to
+// cols, one plane per unit of work (planes are written by one goroutine
+// each, so the scatter-add needs no synchronisation).
+func (Device) Col2Im(dx, cols device.Buffer, n int, g device.ConvGeom) {
+	ds, cs := f32s(dx), f32s(cols)
+	l, kk, hw := g.OH*g.OW, g.KH*g.KW, g.H*g.W
+	parallelFor(n*g.C, max(1, grainElems/max(kk*l, 1)), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			b, c := p/g.C, p%g.C
+			d := ds[p*hw:][:hw]
+			clear(d)
+			for k := range kk {
+				u := (c*kk+k)*n + b
+				col2imRow(d, cs[u*l:][:l], k/g.KW, k%g.KW, &g)
+			}
+		}
+	})
+}
+
+// col2imRow adds src [OH·OW], the values of tap (ki, kj), into the plane
+// dst [H, W] where the tap reads it.
+func col2imRow(dst, src []float32, ki, kj int, g *device.ConvGeom) {
+	off := kj*g.DW - g.PW
+	lo, hi := validRange(off, g.SW, g.W, g.OW)
+	if lo >= hi {
+		return
+	}
+	for oh := range g.OH {
+		ih := oh*g.SH - g.PH + ki*g.DH
+		if ih < 0 || ih >= g.H {
+			continue
+		}
+		row := src[oh*g.OW:][:g.OW]
+		d := dst[ih*g.W:][:g.W]
+		if g.SW == 1 {
+			dd := d[lo+off : hi+off]
+			for i, v := range row[lo:hi] {
+				dd[i] += v
+			}
+			continue
+		}
+		for ow := lo; ow < hi; ow++ {
+			d[ow*g.SW+off] += row[ow]
+		}
+	}
+}
+
+// planeGrain is the number of planes of size sz worth a unit of work.
+func planeGrain(sz int) int { return max(1, grainElems/max(sz, 1)) }
+
+// MaxPool2d writes window maxima and their positions (see device.Conv).
+func (Device) MaxPool2d(y, idx, x device.Buffer, xOff, planes int, g device.ConvGeom) {
+	ys, is, xs := f32s(y), f32s(idx), f32s(x)
+	hw, l := g.H*g.W, g.OH*g.OW
+	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			maxPlane(ys[p*l:][:l], is[p*l:][:l], xs[xOff+p*hw:][:hw], &g)
+		}
+	})
+}
+
+func maxPlane(y, idx, x []float32, g *device.ConvGeom) {
+	if *g == (device.ConvGeom{H: g.H, W: g.W, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: g.OH, OW: g.OW}) {
+		maxPlane2x2(y, idx, x, g.W, g.OH, g.OW)
+		return
+	}
+	w, ow, kh, kw, dh, dw := g.W, g.OW, g.KH, g.KW, g.DH, g.DW
+	for oh := range g.OH {
+		h0 := oh*g.SH - g.PH
+		ilo, ihi := validRange(h0, dh, g.H, kh)
+		yr, ir := y[oh*ow:][:ow], idx[oh*ow:][:ow]
+		for o := range yr {
+			w0 := o*g.SW - g.PW
+			jlo, jhi := 0, kw
+			if w0 < 0 || w0+(kw-1)*dw >= w { // a window over the padding
+				jlo, jhi = validRange(w0, dw, w, kw)
+			}
+			at := (h0+ilo*dh)*w + w0 + jlo*dw
+			best := x[at]
+			// PyTorch's rule: the first maximum, but a later NaN replaces
+			// an earlier one. Branch-free: random data mispredicts.
+			for i := ilo; i < ihi; i++ {
+				base := (h0+i*dh)*w + w0
+				for j := jlo; j < jhi; j++ {
+					p := base + j*dw
+					v := x[p]
+					at += (b2i(v > best) | b2i(v != v)) * (p - at)
+					best = max(best, v)
+				}
+			}
+			yr[o], ir[o] = best, float32(at)
+		}
+	}
+}
+
+// maxPlane2x2 is maxPlane for the common 2×2 window, stride 2, without
+// padding or dilation, unrolled.
+func maxPlane2x2(y, idx, x []float32, w, oh, ow int) {
+	for i := range oh {
+		base := 2 * i * w
+		r0, r1 := x[base:][:2*ow], x[base+w:][:2*ow]
+		yr, ir := y[i*ow:][:ow], idx[i*ow:][:ow]
+		for o := range yr {
+			j := 2 * o
+			best, at := r0[j], base+j
+			v := r0[j+1]
+			at += (b2i(v > best) | b2i(v != v)) * (base + j + 1 - at)
+			best = max(best, v)
+			v = r1[j]
+			at += (b2i(v > best) | b2i(v != v)) * (base + w + j - at)
+			best = max(best, v)
+			v = r1[j+1]
+			at += (b2i(v > best) | b2i(v != v)) * (base + w + j + 1 - at)
+			best = max(best, v)
+			yr[o], ir[o] = best, float32(at)
+		}
+	}
+}
+
+// MaxPool2dBackward scatters gy to the positions of the maxima.
+func (Device) MaxPool2dBackward(dx, gy device.Buffer, gOff int, idx device.Buffer, planes int, g device.ConvGeom) {
+	ds, gs, is := f32s(dx), f32s(gy), f32s(idx)
+	hw, l := g.H*g.W, g.OH*g.OW
+	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			d := ds[p*hw:][:hw]
+			clear(d)
+			for o, at := range is[p*l:][:l] {
+				d[int(at)] += gs[gOff+p*l+o]
+			}
+		}
+	})
+}
+
+// AvgPool2d writes window means, dividing by KH·KW (see device.Conv).
+func (Device) AvgPool2d(y, x device.Buffer, xOff, planes int, g device.ConvGeom) {
+	ys, xs := f32s(y), f32s(x)
+	hw, l := g.H*g.W, g.OH*g.OW
+	inv := 1 / float32(g.KH*g.KW)
+	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			x, y := xs[xOff+p*hw:][:hw], ys[p*l:][:l]
+			for oh := range g.OH {
+				h0, h1 := clampWindow(oh*g.SH-g.PH, g.KH, g.H)
+				for ow := range g.OW {
+					w0, w1 := clampWindow(ow*g.SW-g.PW, g.KW, g.W)
+					var s float32
+					for ih := h0; ih < h1; ih++ {
+						for _, v := range x[ih*g.W+w0 : ih*g.W+w1] {
+							s += v
+						}
+					}
+					y[oh*g.OW+ow] = s * inv
+				}
+			}
+		}
+	})
+}
+
+// clampWindow clips the window [start, start+k) to [0, n).
+func clampWindow(start, k, n int) (lo, hi int) {
+	return max(start, 0), min(start+k, n)
+}
+
+// AvgPool2dBackward spreads each gradient evenly over its window.
+func (Device) AvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device.ConvGeom) {
+	ds, gs := f32s(dx), f32s(gy)
+	hw, l := g.H*g.W, g.OH*g.OW
+	inv := 1 / float32(g.KH*g.KW)
+	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			d, gp := ds[p*hw:][:hw], gs[gOff+p*l:][:l]
+			clear(d)
+			for oh := range g.OH {
+				h0, h1 := clampWindow(oh*g.SH-g.PH, g.KH, g.H)
+				for ow := range g.OW {
+					w0, w1 := clampWindow(ow*g.SW-g.PW, g.KW, g.W)
+					v := gp[oh*g.OW+ow] * inv
+					for ih := h0; ih < h1; ih++ {
+						row := d[ih*g.W+w0 : ih*g.W+w1]
+						for i := range row {
+							row[i] += v
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// adaptiveWindow is PyTorch's window of output i of n over a size-s axis:
+// [⌊i·s/n⌋, ⌈(i+1)·s/n⌉).
+func adaptiveWindow(i, s, n int) (lo, hi int) {
+	return i * s / n, ((i+1)*s + n - 1) / n
+}
+
+// AdaptiveAvgPool2d averages PyTorch's adaptive windows (see device.Conv).
+func (Device) AdaptiveAvgPool2d(y, x device.Buffer, xOff, planes int, g device.ConvGeom) {
+	ys, xs := f32s(y), f32s(x)
+	hw, l := g.H*g.W, g.OH*g.OW
+	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			x, y := xs[xOff+p*hw:][:hw], ys[p*l:][:l]
+			for oh := range g.OH {
+				h0, h1 := adaptiveWindow(oh, g.H, g.OH)
+				for ow := range g.OW {
+					w0, w1 := adaptiveWindow(ow, g.W, g.OW)
+					var s float32
+					for ih := h0; ih < h1; ih++ {
+						for _, v := range x[ih*g.W+w0 : ih*g.W+w1] {
+							s += v
+						}
+					}
+					y[oh*g.OW+ow] = s / float32((h1-h0)*(w1-w0))
+				}
+			}
+		}
+	})
+}
+
+// AdaptiveAvgPool2dBackward spreads each gradient evenly over its window.
+func (Device) AdaptiveAvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device.ConvGeom) {
+	ds, gs := f32s(dx), f32s(gy)
+	hw, l := g.H*g.W, g.OH*g.OW
+	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			d, gp := ds[p*hw:][:hw], gs[gOff+p*l:][:l]
+			clear(d)
+			for oh := range g.OH {
+				h0, h1 := adaptiveWindow(oh, g.H, g.OH)
+				for ow := range g.OW {
+					w0, w1 := adaptiveWindow(ow, g.W, g.OW)
+					v := gp[oh*g.OW+ow] / float32((h1-h0)*(w1-w0))
+					for ih := h0; ih < h1; ih++ {
+						row := d[ih*g.W+w0 : ih*g.W+w1]
+						for i := range row {
+							row[i] += v
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// b2i is 1 for true, 0 for false, without a branch.
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
+}
