@@ -117,7 +117,7 @@ func convOptions(c *convFxConv) []nn.ConvOption {
 }
 
 // closeTo checks got against want with float32 tolerances.
-func closeTo(t *testing.T, what string, got *tensor.Tensor, want *convFxTensor) {
+func convCloseTo(t *testing.T, what string, got *tensor.Tensor, want *convFxTensor) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: nil", what)
@@ -184,12 +184,12 @@ func TestConvMatchesTorch(t *testing.T) {
 			}
 			x := c.Input.tensor().SetRequiresGrad(true)
 			y := m.Forward(x)
-			closeTo(t, "output", y, c.Output)
+			convCloseTo(t, "output", y, c.Output)
 			y.BackwardWith(c.GradOutput.tensor())
-			closeTo(t, "grad input", x.Grad(), c.GradInput)
-			closeTo(t, "grad weight", weight.Grad(), c.GradWeight)
+			convCloseTo(t, "grad input", x.Grad(), c.GradInput)
+			convCloseTo(t, "grad weight", weight.Grad(), c.GradWeight)
 			if bias != nil {
-				closeTo(t, "grad bias", bias.Grad(), c.GradBias)
+				convCloseTo(t, "grad bias", bias.Grad(), c.GradBias)
 			}
 		})
 	}
@@ -227,9 +227,9 @@ func TestPoolMatchesTorch(t *testing.T) {
 			}
 			x := c.Input.tensor().SetRequiresGrad(true)
 			y := m.Forward(x)
-			closeTo(t, "output", y, c.Output)
+			convCloseTo(t, "output", y, c.Output)
 			y.BackwardWith(c.GradOutput.tensor())
-			closeTo(t, "grad input", x.Grad(), c.GradInput)
+			convCloseTo(t, "grad input", x.Grad(), c.GradInput)
 		})
 	}
 }

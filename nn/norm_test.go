@@ -132,7 +132,7 @@ func buildNorm(t *testing.T, c normFxCase) (m normLayer, w, b, rm, rv, nbt *tens
 
 // closeTo reports the first element where got and want differ by more
 // than 1e-5 relative (1e-5 absolute near zero).
-func closeTo(t *testing.T, what string, got *tensor.Tensor, want *normFxTensor) {
+func normCloseTo(t *testing.T, what string, got *tensor.Tensor, want *normFxTensor) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: missing", what)
@@ -151,17 +151,6 @@ func closeTo(t *testing.T, what string, got *tensor.Tensor, want *normFxTensor) 
 	}
 }
 
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 func TestNormMatchesPyTorch(t *testing.T) {
 	for _, c := range loadNormFixtures(t) {
@@ -172,20 +161,20 @@ func TestNormMatchesPyTorch(t *testing.T) {
 			}
 			x1 := c.X1.tensor().SetRequiresGrad(true)
 			y1 := m.Forward(x1)
-			closeTo(t, "training output", y1, c.Y1)
+			normCloseTo(t, "training output", y1, c.Y1)
 			y1.BackwardWith(c.GradOutput.tensor())
-			closeTo(t, "grad input", x1.Grad(), c.GradInput)
+			normCloseTo(t, "grad input", x1.Grad(), c.GradInput)
 			if w != nil {
-				closeTo(t, "grad weight", w.Grad(), c.GradWeight)
-				closeTo(t, "grad bias", b.Grad(), c.GradBias)
+				normCloseTo(t, "grad weight", w.Grad(), c.GradWeight)
+				normCloseTo(t, "grad bias", b.Grad(), c.GradBias)
 			}
 			tensor.NoGrad(func() { m.Forward(c.X2.tensor()) })
 			if (rm != nil) != (c.RunningMean != nil) {
 				t.Fatalf("running stats: have %v, PyTorch has %v", rm != nil, c.RunningMean != nil)
 			}
 			if rm != nil {
-				closeTo(t, "running mean", rm, c.RunningMean)
-				closeTo(t, "running var", rv, c.RunningVar)
+				normCloseTo(t, "running mean", rm, c.RunningMean)
+				normCloseTo(t, "running var", rv, c.RunningVar)
 				if got := nbt.Int64s(); len(nbt.Shape()) != 0 || got[0] != *c.NumBatchesTracked {
 					t.Errorf("num_batches_tracked: %v, shape %v; PyTorch %d", got, nbt.Shape(), *c.NumBatchesTracked)
 				}
@@ -193,7 +182,7 @@ func TestNormMatchesPyTorch(t *testing.T) {
 			nn.Eval(m)
 			var ye *tensor.Tensor
 			tensor.NoGrad(func() { ye = m.Forward(c.X3.tensor()) })
-			closeTo(t, "evaluation output", ye, c.YEval)
+			normCloseTo(t, "evaluation output", ye, c.YEval)
 		})
 	}
 }
@@ -311,14 +300,14 @@ func TestBatchNormLoadsPyTorchState(t *testing.T) {
 	if err := nn.Load(bn, "testdata/batchnorm2d.safetensors"); err != nil {
 		t.Fatal(err)
 	}
-	closeTo(t, "weight", bn.Weight, c.Weight)
-	closeTo(t, "running_mean", bn.RunningMean, c.RunningMean)
-	closeTo(t, "running_var", bn.RunningVar, c.RunningVar)
+	normCloseTo(t, "weight", bn.Weight, c.Weight)
+	normCloseTo(t, "running_mean", bn.RunningMean, c.RunningMean)
+	normCloseTo(t, "running_var", bn.RunningVar, c.RunningVar)
 	if got := bn.NumBatchesTracked.Int64s()[0]; got != *c.NumBatchesTracked {
 		t.Errorf("num_batches_tracked %d, want %d", got, *c.NumBatchesTracked)
 	}
 	nn.Eval(bn)
-	closeTo(t, "evaluation output", bn.Forward(c.X3.tensor()), c.YEval)
+	normCloseTo(t, "evaluation output", bn.Forward(c.X3.tensor()), c.YEval)
 }
 
 func TestNormGradcheck(t *testing.T) {
