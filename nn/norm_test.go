@@ -151,7 +151,6 @@ func normCloseTo(t *testing.T, what string, got *tensor.Tensor, want *normFxTens
 	}
 }
 
-
 func TestNormMatchesPyTorch(t *testing.T) {
 	for _, c := range loadNormFixtures(t) {
 		t.Run(c.Name, func(t *testing.T) {
