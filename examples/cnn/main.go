@@ -1,0 +1,93 @@
+// Command cnn trains the convolutional network of the PyTorch tutorials on
+// real MNIST: two convolution + max-pooling blocks, then two linear
+// layers, Adam at 1e-3, batches of 64. It reaches about 99% test accuracy
+// in 3 epochs.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/nervelab/nerve/data"
+	"github.com/nervelab/nerve/data/mnist"
+	"github.com/nervelab/nerve/fit"
+	"github.com/nervelab/nerve/nn"
+	"github.com/nervelab/nerve/optim"
+	"github.com/nervelab/nerve/tensor"
+)
+
+// CNN is
+//
+//	class CNN(nn.Module):
+//	    def __init__(self):
+//	        super().__init__()
+//	        self.features = nn.Sequential(
+//	            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+//	            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+//	        self.classifier = nn.Sequential(
+//	            nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+//
+//	    def forward(self, x):
+//	        return self.classifier(self.features(x))
+//
+// and its saved tensors carry the same names (features.0.weight, …).
+type CNN struct {
+	Features   *nn.Sequential
+	Classifier *nn.Sequential
+}
+
+func NewCNN() *CNN {
+	return &CNN{
+		Features: nn.NewSequential(
+			nn.NewConv2d(1, 32, 3, nn.Padding(1)), nn.ReLU{}, nn.NewMaxPool2d(2),
+			nn.NewConv2d(32, 64, 3, nn.Padding(1)), nn.ReLU{}, nn.NewMaxPool2d(2)),
+		Classifier: nn.NewSequential(
+			nn.NewFlatten(), nn.NewLinear(64*7*7, 128), nn.ReLU{}, nn.NewLinear(128, 10)),
+	}
+}
+
+// Forward maps images [N, 1, 28, 28] to class scores [N, 10].
+func (m *CNN) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return m.Classifier.Forward(m.Features.Forward(x))
+}
+
+func main() {
+	epochs := flag.Int("epochs", 3, "passes over the training data")
+	limit := flag.Int("limit", 0, "train on the first N images only (0: all)")
+	flag.Parse()
+	acc, err := run(*epochs, *limit)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("test accuracy: %.2f%%\n", 100*acc)
+}
+
+// run trains and returns the final test accuracy.
+func run(epochs, limit int) (float64, error) {
+	train, test, err := mnist.Load(mnist.DefaultDir())
+	if err != nil {
+		return 0, err
+	}
+	var ds data.Dataset = train
+	if limit > 0 {
+		ds = data.Head(train, limit)
+	}
+	tensor.ManualSeed(1)
+	model := NewCNN()
+	history, err := fit.Fit(model, data.NewLoader(ds, data.Batch(64), data.Shuffle(1), data.Workers(1)), fit.Options{
+		Epochs: epochs, Loss: nn.CrossEntropyLoss,
+		Optimizer: optim.NewAdam(nn.Parameters(model), optim.AdamConfig{LR: 1e-3}),
+		Validate:  data.NewLoader(test, data.Batch(1000)),
+		Metrics:   []fit.Metric{fit.Accuracy()},
+		Progress:  os.Stdout,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := nn.Save(model, "cnn.safetensors"); err != nil {
+		return 0, err
+	}
+	return history.Last()["val_accuracy"], nil
+}
