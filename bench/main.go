@@ -92,6 +92,7 @@ func workloads(all int, quick bool) []workload {
 	}
 	if !quick {
 		ws = append(ws,
+			workload{name: "cnn/adam-b64", kind: kindCNN, threads: all, unit: "s/epoch"},
 			workload{name: "lstm/adam-b64", kind: kindLSTM, threads: all, unit: "s/epoch"})
 	}
 	return append(ws,

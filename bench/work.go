@@ -48,6 +48,8 @@ func runNerve(out io.Writer, w workload, tm timing) error {
 		nerveGemm(out, w.n, tm)
 	case kindMLP:
 		return nerveMLP(out, w.opt, w.batch)
+	case kindCNN:
+		return nerveCNN(out)
 	case kindLSTM:
 		return nerveLSTM(out)
 	case kindTinyAdam:
@@ -104,6 +106,17 @@ func nerveMLP(out io.Writer, opt string, bs int) error {
 		return fmt.Errorf("unknown optimizer %q", opt)
 	}
 	return mnistEpoch(out, model, o, bs)
+}
+
+// nerveCNN trains the tutorial CNN (conv32-pool-conv64-pool-fc128-fc10)
+// with Adam (lr 1e-3, batch 64) for one epoch.
+func nerveCNN(out io.Writer) error {
+	tensor.ManualSeed(0)
+	model := nn.NewSequential(
+		nn.NewConv2d(1, 32, 3, nn.Padding(1)), nn.ReLU{}, nn.NewMaxPool2d(2),
+		nn.NewConv2d(32, 64, 3, nn.Padding(1)), nn.ReLU{}, nn.NewMaxPool2d(2),
+		nn.NewFlatten(), nn.NewLinear(64*7*7, 128), nn.ReLU{}, nn.NewLinear(128, 10))
+	return mnistEpoch(out, model, optim.NewAdam(nn.Parameters(model), optim.AdamConfig{LR: 1e-3}), 64)
 }
 
 // rowLSTM is LSTM(28, 128, batch_first) over the 28 rows of each image,

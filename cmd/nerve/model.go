@@ -87,12 +87,72 @@ func newMLP(in int, hidden []int, out int, g *tensor.Generator) *MLP {
 	return &MLP{Flatten: *nn.NewFlatten(), LinearReLUStack: nn.NewSequential(layers...)}
 }
 
-func (c *config) newModel() nn.Module {
-	return newMLP(c.Inputs, c.Hidden, c.Outputs, tensor.NewGenerator(c.Seed))
+// CNN is the convolutional network of the PyTorch tutorials (and of
+// examples/cnn): features (Conv2d(1,32,3,padding=1), ReLU, MaxPool2d(2),
+// Conv2d(32,64,3,padding=1), ReLU, MaxPool2d(2)) then classifier
+// (Flatten, Linear(3136,128), ReLU, Linear(128,classes)).
+type CNN struct {
+	Features   *nn.Sequential
+	Classifier *nn.Sequential
 }
 
-// describe is "MLP 784-512-512-10".
+func newCNN(classes int, g *tensor.Generator) *CNN {
+	conv := func(in, out int) *nn.Conv2d { return nn.NewConv2d(in, out, 3, nn.Padding(1), nn.ConvGenerator(g)) }
+	return &CNN{
+		Features: nn.NewSequential(conv(1, 32), nn.ReLU{}, nn.NewMaxPool2d(2),
+			conv(32, 64), nn.ReLU{}, nn.NewMaxPool2d(2)),
+		Classifier: nn.NewSequential(nn.NewFlatten(), nn.NewLinear(64*7*7, 128, nn.WithGenerator(g)), nn.ReLU{},
+			nn.NewLinear(128, classes, nn.WithGenerator(g))),
+	}
+}
+
+// Forward maps images [N, 1, 28, 28] to class scores.
+func (m *CNN) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return m.Classifier.Forward(m.Features.Forward(x.Reshape(-1, 1, 28, 28)))
+}
+
+// RowLSTM reads each image as 28 rows of 28 pixels with an LSTM of 128
+// units (batch first) and classifies the output after the last row with a
+// linear layer, as examples/lstm does.
+type RowLSTM struct {
+	LSTM *nn.LSTM
+	FC   *nn.Linear
+}
+
+func newRowLSTM(classes int, g *tensor.Generator) *RowLSTM {
+	return &RowLSTM{LSTM: nn.NewLSTM(28, 128, nn.BatchFirst(), nn.RNNGenerator(g)),
+		FC: nn.NewLinear(128, classes, nn.WithGenerator(g))}
+}
+
+// Forward maps images [N, 1, 28, 28] to class scores.
+func (m *RowLSTM) Forward(x *tensor.Tensor) *tensor.Tensor {
+	out := m.LSTM.Forward(x.Reshape(-1, 28, 28))
+	return m.FC.Forward(out.Narrow(1, out.Size(1)-1, 1).Squeeze(1))
+}
+
+// models lists the --model choices; cnn and lstm are for 28×28 images.
+var models = []string{"mlp", "cnn", "lstm"}
+
+func (c *config) newModel() nn.Module {
+	g := tensor.NewGenerator(c.Seed)
+	switch c.Model {
+	case "cnn":
+		return newCNN(c.Outputs, g)
+	case "lstm":
+		return newRowLSTM(c.Outputs, g)
+	}
+	return newMLP(c.Inputs, c.Hidden, c.Outputs, g)
+}
+
+// describe is "MLP 784-512-512-10", "CNN conv32-pool-conv64-pool-fc128-10"
+// or "LSTM 28x28 rows-128-10".
 func (c *config) describe() string {
+	switch c.Model {
+	case "cnn":
+		return fmt.Sprintf("CNN conv32-pool-conv64-pool-fc128-%d", c.Outputs)
+	case "lstm":
+		return fmt.Sprintf("LSTM 28x28 rows-128-%d", c.Outputs)
+	}
 	parts := []string{strconv.Itoa(c.Inputs)}
 	for _, h := range c.Hidden {
 		parts = append(parts, strconv.Itoa(h))

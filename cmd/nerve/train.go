@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ type trainFlags struct {
 	optimizer string
 	seed      uint64
 	hidden    string
+	model     string
 	data      string
 	out       string
 	resume    string
@@ -60,11 +62,12 @@ func newTrainFlags(kind string, stdout io.Writer) *trainFlags {
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "one of "+strings.Join(optimizers, ", "))
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights, shuffling and dropout")
 	fs.StringVar(&f.hidden, "hidden", hidden, "hidden layer widths, comma-separated (\"\" for none)")
-	fs.StringVar(&f.out, "out", "", "run folder to write (default runs/"+kind+"-mlp-<time>)")
+	fs.StringVar(&f.out, "out", "", "run folder to write (default runs/"+kind+"-<model>-<time>)")
 	fs.StringVar(&f.resume, "resume", "", "continue the interrupted run in this folder (its settings; --epochs may extend it)")
 	fs.IntVar(&f.workers, "workers", 1, "goroutines preparing the next batches during each step (0: none)")
 	if kind == "mnist" {
 		fs.StringVar(&f.data, "data", "", "folder with the MNIST IDX files (default: the GoMNIST module in the Go module cache)")
+		fs.StringVar(&f.model, "model", "mlp", "mlp (the quickstart's), cnn (conv32-pool-conv64-pool-fc128) or lstm (LSTM over the 28 rows, 128 units); --hidden is the MLP's")
 		fs.BoolVar(&f.normalize, "normalize", false, "normalise pixels with MNIST's mean 0.1307 and std 0.3081 (default: [0,1] as the quickstart's ToTensor)")
 		fs.IntVar(&f.limit, "limit", 0, "train on the first N training images only (0: all 60000), for quick runs")
 	} else {
@@ -136,7 +139,14 @@ func (f *trainFlags) config(kind string, pos []string) (*config, error) {
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	c := &config{Data: kind, Model: "mlp", Hidden: hidden, Epochs: f.epochs, Batch: f.batch, LR: f.lr,
+	model := f.model
+	if model == "" {
+		model = "mlp"
+	}
+	if !slices.Contains(models, model) {
+		return nil, usagef("--model %q: want one of %s", model, strings.Join(models, ", "))
+	}
+	c := &config{Data: kind, Model: model, Hidden: hidden, Epochs: f.epochs, Batch: f.batch, LR: f.lr,
 		Optimizer: f.optimizer, Seed: f.seed, Workers: f.workers}
 	if _, err := newOptimizer(c.Optimizer, nil, c.LR); err != nil {
 		return nil, err
@@ -280,10 +290,10 @@ func prepareCSV(c *config) (*job, error) {
 	return j, nil
 }
 
-// runDir creates the run folder: --out, or runs/<data>-mlp-<time>.
-func runDir(out, kind string) (string, error) {
+// runDir creates the run folder: --out, or runs/<data>-<model>-<time>.
+func runDir(out, kind, model string) (string, error) {
 	if out == "" {
-		base := filepath.Join("runs", kind+"-mlp-"+time.Now().Format("20060102-150405"))
+		base := filepath.Join("runs", kind+"-"+model+"-"+time.Now().Format("20060102-150405"))
 		out = base
 		for i := 2; ; i++ {
 			if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
@@ -318,7 +328,7 @@ func (j *job) run(f *trainFlags, stdout io.Writer) error {
 	dir := f.out
 	if f.resume == "" {
 		var err error
-		if dir, err = runDir(f.out, c.Data); err != nil {
+		if dir, err = runDir(f.out, c.Data, c.Model); err != nil {
 			return err
 		}
 		if err := saveConfig(dir, c); err != nil {
