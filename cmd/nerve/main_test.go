@@ -181,6 +181,8 @@ func TestErrorsExitWithOneLine(t *testing.T) {
 		{[]string{"train", "mnist", "--epochs", "three"}, 2, "invalid value"},
 		{[]string{"train", "mnist", "--bogus"}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"train", "mnist", "--optimizer", "lbfgs"}, 2, `--optimizer "lbfgs"`},
+		{[]string{"train", "mnist", "--model", "transformer"}, 2, `--model "transformer": want one of mlp, cnn, lstm`},
+		{[]string{"train", "csv", "x.csv", "--model", "cnn"}, 2, "flag provided but not defined: -model"},
 		{[]string{"train", "mnist", "--hidden", "512,x"}, 2, "--hidden"},
 		{[]string{"train", "mnist", "--lr", "-1"}, 2, "--lr -1"},
 		{[]string{"train", "mnist", "extra"}, 2, `unexpected argument "extra"`},
