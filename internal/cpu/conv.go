@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"math"
+
 	"github.com/nervelab/nerve/internal/device"
 )
 
@@ -155,26 +157,32 @@ func maxPlane(y, idx, x []float32, g *device.ConvGeom) {
 }
 
 // maxPlane2x2 is maxPlane for the common 2×2 window, stride 2, without
-// padding or dilation, unrolled.
+// padding or dilation, a row of windows at a time.
 func maxPlane2x2(y, idx, x []float32, w, oh, ow int) {
 	for i := range oh {
 		base := 2 * i * w
-		r0, r1 := x[base:][:2*ow], x[base+w:][:2*ow]
-		yr, ir := y[i*ow:][:ow], idx[i*ow:][:ow]
-		for o := range yr {
-			j := 2 * o
-			best, at := r0[j], base+j
-			v := r0[j+1]
-			at += (b2i(v > best) | b2i(v != v)) * (base + j + 1 - at)
-			best = max(best, v)
-			v = r1[j]
-			at += (b2i(v > best) | b2i(v != v)) * (base + w + j - at)
-			best = max(best, v)
-			v = r1[j+1]
-			at += (b2i(v > best) | b2i(v != v)) * (base + w + j + 1 - at)
-			best = max(best, v)
-			yr[o], ir[o] = best, float32(at)
+		maxRow2x2(y[i*ow:][:ow], idx[i*ow:][:ow], x[base:], x[base+w:], base, w)
+	}
+}
+
+// maxRow2x2Ref is the plain loop of maxRow2x2: a later value replaces the
+// maximum when it is larger or NaN, as PyTorch's max pooling does. It
+// selects without branches (random data mispredicts every comparison).
+func maxRow2x2Ref(y, idx, r0, r1 []float32, at0, w int) {
+	r0, r1 = r0[:2*len(y)], r1[:2*len(y)]
+	for o := range y {
+		j := 2 * o
+		best, at := math.Float32bits(r0[j]), at0+j
+		take := func(v float32, pos int) {
+			c := b2i(v > math.Float32frombits(best)) | b2i(v != v)
+			m := uint32(-int32(c))
+			best = math.Float32bits(v)&m | best&^m
+			at += c * (pos - at)
 		}
+		take(r0[j+1], at0+j+1)
+		take(r1[j], at0+w+j)
+		take(r1[j+1], at0+w+j+1)
+		y[o], idx[o] = math.Float32frombits(best), float32(at)
 	}
 }
 

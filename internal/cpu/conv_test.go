@@ -45,3 +45,45 @@ func TestCol2ImIsAdjoint(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxRow2x2MatchesRef runs the dispatching 2×2 max-pool row (SIMD
+// where the build has it) against the plain loop for 0..67 windows, with
+// ties, NaNs and ±0 mixed in and guards after the outputs, and wants the
+// same maxima and positions.
+func TestMaxRow2x2MatchesRef(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	const guard = -12345
+	for ow := range 68 {
+		for rep := range 4 {
+			w := 2*ow + rep
+			x := make([]float32, 2*w+1)
+			for i := range x {
+				switch r.Intn(10) {
+				case 0:
+					x[i] = float32(math.NaN())
+				case 1:
+					x[i] = float32(math.Copysign(0, -1))
+				case 2, 3:
+					x[i] = 1 // ties
+				default:
+					x[i] = float32(r.NormFloat64())
+				}
+			}
+			at0 := 7 * rep
+			got, gi := make([]float32, ow+1), make([]float32, ow+1)
+			got[ow], gi[ow] = guard, guard
+			want, wi := make([]float32, ow), make([]float32, ow)
+			maxRow2x2(got[:ow], gi[:ow], x, x[w:], at0, w)
+			maxRow2x2Ref(want, wi, x, x[w:], at0, w)
+			for o := range ow {
+				same := got[o] == want[o] || got[o] != got[o] && want[o] != want[o]
+				if !same || gi[o] != wi[o] || math.Signbit(float64(got[o])) != math.Signbit(float64(want[o])) {
+					t.Fatalf("ow=%d w=%d window %d: max %v at %v, want %v at %v", ow, w, o, got[o], gi[o], want[o], wi[o])
+				}
+			}
+			if got[ow] != guard || gi[ow] != guard {
+				t.Fatalf("ow=%d: wrote past the outputs", ow)
+			}
+		}
+	}
+}
