@@ -20,6 +20,10 @@ func convOut(n, k, s, p, d int) int {
 	return (n+2*p-d*(k-1)-1)/s + 1
 }
 
+// convChunkFloats bounds the columns buffer of an inference convolution
+// (16 MB).
+const convChunkFloats = 4 << 20
+
 // Conv2d is PyTorch's F.conv2d: the cross-correlation of x [N, Cin, H, W]
 // with the filters w [Cout, Cin/groups, kH, kW], plus b [Cout] (or nil),
 // giving [N, Cout, Ho, Wo] with Ho = ⌊(H + 2·padding − dilation·(kH−1) −
@@ -53,25 +57,38 @@ func Conv2d(x, w, b *Tensor, stride, padding, dilation [2]int, groups int) *Tens
 			Strides: []int{0, b.strides[0], 0, 0}, Offset: b.offset})
 		beta = 1
 	}
-	cols := emptyUninit(dev, Float32, []int{rows, n * l})
-	cv.Im2Col(cols.buf, xc.buf, xc.offset, n, g)
 	a, offA := wc.buf, wc.offset
 	if fold { // [w | b] · [cols; 1]
-		dev.Fill(cols.buf, k*n*l, n*l, 1)
 		wb := emptyUninit(dev, Float32, []int{cout, k + 1})
 		dev.Copy(wb.buf, device.Layout{Shape: []int{cout, k}, Strides: []int{k + 1, 1}}, wc.buf, device.Contiguous([]int{cout, k}, wc.offset))
 		dev.Copy(wb.buf, device.Layout{Shape: []int{cout}, Strides: []int{k + 1}, Offset: k}, b.buf, b.layout())
 		defer dev.Free(wb.buf)
 		a, offA, kg = wb.buf, 0, k+1
 	}
-	cog := cout / groups
-	for gi := range groups { // y[b, group] = w[group] · cols[group, b]
-		dev.Gemm(device.GemmParams{Batch: n, M: cog, N: l, K: kg, Alpha: 1, Beta: beta,
-			A: a, OffA: offA + gi*cog*kg, LDA: kg,
-			B: cols.buf, OffB: gi * kg * n * l, LDB: n * l, StrideB: l,
-			C: y.buf, OffC: gi * cog * l, LDC: l, StrideC: cout * l})
+	// The backward's weight gradient reads the columns of the whole batch;
+	// without it (inference) they are made a few images at a time, so a
+	// large batch needs no columns buffer tens of times its input's size.
+	keep := needsGrad(x, w, b) && w.requiresGrad
+	chunk := n
+	if !keep {
+		chunk = max(1, min(n, convChunkFloats/max(rows*l, 1)))
 	}
-	if !needsGrad(x, w, b) || !w.requiresGrad {
+	cols := emptyUninit(dev, Float32, []int{rows, chunk * l})
+	cog := cout / groups
+	for i0 := 0; i0 < n; i0 += chunk {
+		m := min(chunk, n-i0)
+		cv.Im2Col(cols.buf, xc.buf, xc.offset+i0*g.C*g.H*g.W, m, g)
+		if fold {
+			dev.Fill(cols.buf, k*m*l, m*l, 1)
+		}
+		for gi := range groups { // y[b, group] = w[group] · cols[group, b]
+			dev.Gemm(device.GemmParams{Batch: m, M: cog, N: l, K: kg, Alpha: 1, Beta: beta,
+				A: a, OffA: offA + gi*cog*kg, LDA: kg,
+				B: cols.buf, OffB: gi * kg * m * l, LDB: m * l, StrideB: l,
+				C: y.buf, OffC: (i0*cout + gi*cog) * l, LDC: l, StrideC: cout * l})
+		}
+	}
+	if !keep {
 		dev.Free(cols.buf)
 		cols = nil
 	}

@@ -241,3 +241,22 @@ func TestMaxPoolRetainGraph(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2dInferenceInChunks: without a graph, Conv2d unfolds a large
+// batch a few images at a time (60 images of 8×32×32 take several
+// chunks); the result is the one-pass result of the recorded forward.
+func TestConv2dInferenceInChunks(t *testing.T) {
+	g := tensor.NewGenerator(21)
+	x, b := g.Randn(60, 8, 32, 32), g.Randn(16)
+	w := g.Randn(16, 8, 3, 3).SetRequiresGrad(true)
+	want := tensor.Conv2d(x, w, b, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1).Data()
+	var got []float32
+	tensor.NoGrad(func() {
+		got = tensor.Conv2d(x, w, b, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1).Data()
+	})
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
+			t.Fatalf("element %d: %v in chunks, %v in one pass", i, got[i], want[i])
+		}
+	}
+}
