@@ -21,11 +21,36 @@ type Sequential struct {
 func NewSequential(mods ...Module) *Sequential { return &Sequential{Layers: mods} }
 
 // Forward runs the layers in order.
+//
+// Without a graph (inference, under tensor.NoGrad), the output of one
+// nerve layer is released as soon as the next nerve layer has consumed
+// it, as PyTorch frees it when its last reference goes: a batch then needs
+// the memory of two activations at a time, not of all of them. The
+// Sequential's input and outputs of (or inputs to) layers of other types
+// are never released, since those may keep them.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, m := range s.Layers {
-		x = m.Forward(x)
+	in, release := x, !tensor.GradEnabled()
+	for i, m := range s.Layers {
+		out := m.Forward(x)
+		if release && i > 0 && transient(s.Layers[i-1]) && transient(m) &&
+			!x.SharesStorage(in) && !out.SharesStorage(x) && !x.RequiresGrad() {
+			x.Release()
+		}
+		x = out
 	}
 	return x
+}
+
+// transient reports whether m is one of nerve's layers, which keep no
+// reference to their input or output once Forward returns without a graph.
+func transient(m Module) bool {
+	switch m.(type) {
+	case *Linear, *Conv1d, *Conv2d, *MaxPool1d, *MaxPool2d, *AvgPool2d, *AdaptiveAvgPool2d,
+		ReLU, *ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
+		Flatten, *Flatten, Identity, *Dropout, *BatchNorm1d, *BatchNorm2d, *LayerNorm, *GroupNorm:
+		return true
+	}
+	return false
 }
 
 // Flatten merges dims StartDim..EndDim into one, as torch.nn.Flatten;

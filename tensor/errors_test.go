@@ -89,3 +89,21 @@ func TestMatMulInto(t *testing.T) {
 		}
 	}
 }
+
+// TestRelease: a released tensor and its views fail loudly; a tensor that
+// requires grad cannot be released.
+func TestRelease(t *testing.T) {
+	x := tensor.Ones(64, 64)
+	v := x.Reshape(4096)
+	if !v.SharesStorage(x) || x.SharesStorage(tensor.Ones(64, 64)) {
+		t.Fatal("SharesStorage")
+	}
+	x.Release()
+	if err := tensor.Catch(func() { v.Sum() }); !errors.Is(err, tensor.ErrFreed) {
+		t.Fatalf("a view of a released tensor: got %v, want ErrFreed", err)
+	}
+	p := tensor.Ones(3).SetRequiresGrad(true)
+	if err := tensor.Catch(p.Release); err == nil || !strings.Contains(err.Error(), "requires grad") {
+		t.Fatalf("releasing a parameter: got %v", err)
+	}
+}

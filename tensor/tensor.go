@@ -281,3 +281,19 @@ func sameDevice(op string, ts ...*Tensor) {
 		}
 	}
 }
+
+// SharesStorage reports whether t and u are views of the same storage.
+func (t *Tensor) SharesStorage(u *Tensor) bool { return t.buf == u.buf }
+
+// Release gives t's storage back to its device at once, for reuse by the
+// next tensors of its size, as PyTorch frees a tensor when its last
+// reference goes; without it the memory waits for the garbage collector.
+// t and every view sharing its storage must not be used afterwards (they
+// panic with ErrFreed). It panics if t requires grad (a graph may still
+// need it).
+func (t *Tensor) Release() {
+	if t.requiresGrad {
+		panic(&GradError{Op: "Release", Why: "the tensor requires grad: its graph may still read it"})
+	}
+	t.dev.Free(t.buf)
+}
