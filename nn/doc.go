@@ -64,8 +64,10 @@
 //
 // # Layers
 //
-// Linear (x·Wᵀ + b), Sequential, Flatten, Identity and Dropout, the
-// normalisation layers BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm
+// Linear (x·Wᵀ + b), Sequential, Flatten, Identity and Dropout; the
+// convolutions Conv1d and Conv2d (options Stride, Padding, PaddingSame,
+// Dilation, Groups, ConvNoBias) and the pools MaxPool1d, MaxPool2d,
+// AvgPool2d and AdaptiveAvgPool2d; the normalisation layers BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm
 // (options Eps, Momentum, NoAffine, NoTrackRunningStats), with the
 // activation modules ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh,
 // Softplus, Softmax and LogSoftmax; Embedding (a lookup table of vectors
