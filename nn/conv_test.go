@@ -11,18 +11,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/nervelab/nerve/nn"
 	"github.com/nervelab/nerve/tensor"
 )
-
-type convFxTensor struct {
-	Shape []int     `json:"shape"`
-	Data  []float32 `json:"data"`
-}
-
-func (x *convFxTensor) tensor() *tensor.Tensor { return tensor.New(x.Data, x.Shape...) }
 
 type convFxConv struct {
 	Name       string         `json:"name"`
@@ -32,14 +26,14 @@ type convFxConv struct {
 	Kernel     any            `json:"kernel"`
 	Opts       map[string]any `json:"opts"`
 	Str        string         `json:"str"`
-	Weight     *convFxTensor  `json:"weight"`
-	Bias       *convFxTensor  `json:"bias"`
-	Input      *convFxTensor  `json:"input"`
-	Output     *convFxTensor  `json:"output"`
-	GradOutput *convFxTensor  `json:"grad_output"`
-	GradInput  *convFxTensor  `json:"grad_input"`
-	GradWeight *convFxTensor  `json:"grad_weight"`
-	GradBias   *convFxTensor  `json:"grad_bias"`
+	Weight     *fxTensor      `json:"weight"`
+	Bias       *fxTensor      `json:"bias"`
+	Input      *fxTensor      `json:"input"`
+	Output     *fxTensor      `json:"output"`
+	GradOutput *fxTensor      `json:"grad_output"`
+	GradInput  *fxTensor      `json:"grad_input"`
+	GradWeight *fxTensor      `json:"grad_weight"`
+	GradBias   *fxTensor      `json:"grad_bias"`
 }
 
 type convFxPool struct {
@@ -48,10 +42,10 @@ type convFxPool struct {
 	Kernel     any            `json:"kernel"`
 	Opts       map[string]int `json:"opts"`
 	Str        string         `json:"str"`
-	Input      *convFxTensor  `json:"input"`
-	Output     *convFxTensor  `json:"output"`
-	GradOutput *convFxTensor  `json:"grad_output"`
-	GradInput  *convFxTensor  `json:"grad_input"`
+	Input      *fxTensor      `json:"input"`
+	Output     *fxTensor      `json:"output"`
+	GradOutput *fxTensor      `json:"grad_output"`
+	GradInput  *fxTensor      `json:"grad_input"`
 }
 
 type convFxFile struct {
@@ -117,13 +111,13 @@ func convOptions(c *convFxConv) []nn.ConvOption {
 }
 
 // closeTo checks got against want with float32 tolerances.
-func convCloseTo(t *testing.T, what string, got *tensor.Tensor, want *convFxTensor) {
+func convCloseTo(t *testing.T, what string, got *tensor.Tensor, want *fxTensor) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: nil", what)
 		return
 	}
-	if gs := got.Shape(); len(gs) != len(want.Shape) || !sameInts(gs, want.Shape) {
+	if gs := got.Shape(); !slices.Equal(gs, want.Shape) {
 		t.Errorf("%s: shape %v, want %v", what, gs, want.Shape)
 		return
 	}
@@ -142,18 +136,6 @@ func maxAbs(d []float32) float64 {
 		m = max(m, math.Abs(float64(v)))
 	}
 	return m
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestConvMatchesTorch(t *testing.T) {
@@ -175,7 +157,7 @@ func TestConvMatchesTorch(t *testing.T) {
 			if (bias == nil) != (c.Bias == nil) {
 				t.Fatalf("bias %v, want present %v", bias != nil, c.Bias != nil)
 			}
-			if !sameInts(weight.Shape(), c.Weight.Shape) {
+			if !slices.Equal(weight.Shape(), c.Weight.Shape) {
 				t.Fatalf("weight shape %v, want %v", weight.Shape(), c.Weight.Shape)
 			}
 			weight.CopyFrom(c.Weight.tensor())
@@ -264,7 +246,7 @@ func TestCNNSummaryAndNames(t *testing.T) {
 		t.Errorf("NumParameters = %d, want %d", total, f.CNN.Count)
 	}
 	x := tensor.NewGenerator(1).Randn(2, 1, 28, 28)
-	if s := m.Forward(x).Shape(); !sameInts(s, []int{2, 10}) {
+	if s := m.Forward(x).Shape(); !slices.Equal(s, []int{2, 10}) {
 		t.Errorf("output shape %v", s)
 	}
 }

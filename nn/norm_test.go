@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/nervelab/nerve/internal/gradcheck"
@@ -17,33 +18,26 @@ import (
 	"github.com/nervelab/nerve/tensor"
 )
 
-type normFxTensor struct {
-	Shape []int     `json:"shape"`
-	Data  []float32 `json:"data"`
-}
-
-func (f *normFxTensor) tensor() *tensor.Tensor { return tensor.New(f.Data, f.Shape...) }
-
 type normFxCase struct {
 	Name              string         `json:"name"`
 	Layer             string         `json:"layer"`
 	Args              []any          `json:"args"`
 	Kwargs            map[string]any `json:"kwargs"`
 	Repr              string         `json:"repr"`
-	Weight            *normFxTensor  `json:"weight"`
-	Bias              *normFxTensor  `json:"bias"`
-	X1                *normFxTensor  `json:"x1"`
-	X2                *normFxTensor  `json:"x2"`
-	X3                *normFxTensor  `json:"x3"`
-	Y1                *normFxTensor  `json:"y1"`
-	GradOutput        *normFxTensor  `json:"grad_output"`
-	GradInput         *normFxTensor  `json:"grad_input"`
-	GradWeight        *normFxTensor  `json:"grad_weight"`
-	GradBias          *normFxTensor  `json:"grad_bias"`
-	RunningMean       *normFxTensor  `json:"running_mean"`
-	RunningVar        *normFxTensor  `json:"running_var"`
+	Weight            *fxTensor      `json:"weight"`
+	Bias              *fxTensor      `json:"bias"`
+	X1                *fxTensor      `json:"x1"`
+	X2                *fxTensor      `json:"x2"`
+	X3                *fxTensor      `json:"x3"`
+	Y1                *fxTensor      `json:"y1"`
+	GradOutput        *fxTensor      `json:"grad_output"`
+	GradInput         *fxTensor      `json:"grad_input"`
+	GradWeight        *fxTensor      `json:"grad_weight"`
+	GradBias          *fxTensor      `json:"grad_bias"`
+	RunningMean       *fxTensor      `json:"running_mean"`
+	RunningVar        *fxTensor      `json:"running_var"`
 	NumBatchesTracked *int64         `json:"num_batches_tracked"`
-	YEval             *normFxTensor  `json:"y_eval"`
+	YEval             *fxTensor      `json:"y_eval"`
 }
 
 func loadNormFixtures(t *testing.T) []normFxCase {
@@ -132,13 +126,13 @@ func buildNorm(t *testing.T, c normFxCase) (m normLayer, w, b, rm, rv, nbt *tens
 
 // closeTo reports the first element where got and want differ by more
 // than 1e-5 relative (1e-5 absolute near zero).
-func normCloseTo(t *testing.T, what string, got *tensor.Tensor, want *normFxTensor) {
+func normCloseTo(t *testing.T, what string, got *tensor.Tensor, want *fxTensor) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: missing", what)
 		return
 	}
-	if !sameInts(got.Shape(), want.Shape) {
+	if !slices.Equal(got.Shape(), want.Shape) {
 		t.Errorf("%s: shape %v, want %v", what, got.Shape(), want.Shape)
 		return
 	}
@@ -248,7 +242,7 @@ func TestBatchNormBuffers(t *testing.T) {
 	for _, b := range nn.NamedBuffers(bn) {
 		names = append(names, b.Name)
 	}
-	if !sameStrings(names, []string{"running_mean", "running_var", "num_batches_tracked"}) {
+	if !slices.Equal(names, []string{"running_mean", "running_var", "num_batches_tracked"}) {
 		t.Errorf("NamedBuffers: %v", names)
 	}
 	if nn.NamedBuffers(nn.NewBatchNorm2d(3, nn.NoTrackRunningStats())) != nil {
@@ -272,18 +266,6 @@ func TestBatchNormBuffers(t *testing.T) {
 		back.NumBatchesTracked.Int64s()[0] != 1 {
 		t.Error("Save/Load lost the running statistics")
 	}
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestBatchNormLoadsPyTorchState loads the state_dict PyTorch saved after

@@ -1,6 +1,7 @@
 package tensor_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/nervelab/nerve/internal/gradcheck"
@@ -161,7 +162,7 @@ func TestConv2dMatchesNaive(t *testing.T) {
 		}
 		got := tensor.Conv2d(x, w, b, c.st, c.pd, c.dl, c.groups)
 		want, shape := naiveConv2d(x.Data(), w.Data(), bd, c.xs, c.ws, c.st, c.pd, c.dl, c.groups)
-		if !equalInts(got.Shape(), shape) {
+		if !slices.Equal(got.Shape(), shape) {
 			t.Fatalf("%v: shape %v, want %v", c, got.Shape(), shape)
 		}
 		for i, v := range got.Data() {
@@ -170,18 +171,6 @@ func TestConv2dMatchesNaive(t *testing.T) {
 			}
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestConvShapeErrors(t *testing.T) {
