@@ -33,12 +33,7 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor {
 // original shapes are passed for error messages.
 func (a *Tensor) bmm(b *Tensor, sa, sb []int) *Tensor {
 	sameDevice("MatMul", a, b)
-	m, k := a.shape[a.Dim()-2], a.shape[a.Dim()-1]
-	k2, n := b.shape[b.Dim()-2], b.shape[b.Dim()-1]
-	if k != k2 {
-		shapePanic("MatMul", sa, sb, "cannot be multiplied (inner dims %d != %d)", k, k2)
-	}
-	batch := broadcastShapes("MatMul", a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])
+	batch, m, n := productShape("MatMul", a, b, sa, sb)
 	out := emptyUninit(a.dev, Float32, append(cloneInts(batch), m, n))
 	gemmInto(out, a, b, batch, 0)
 	if needsGrad(a, b) {
@@ -73,17 +68,24 @@ func MatMulInto(out, a, b *Tensor) {
 		panic(&GradError{Op: "MatMulInto", Why: "the out form does not record a graph, and an argument requires grad; use MatMul"})
 	}
 	sameDevice("MatMulInto", a, b, out)
-	m, k := a.shape[a.Dim()-2], a.shape[a.Dim()-1]
-	k2, n := b.shape[b.Dim()-2], b.shape[b.Dim()-1]
-	if k != k2 {
-		shapePanic("MatMulInto", a.shape, b.shape, "cannot be multiplied (inner dims %d != %d)", k, k2)
-	}
-	batch := broadcastShapes("MatMulInto", a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])
+	batch, m, n := productShape("MatMulInto", a, b, a.shape, b.shape)
 	want := append(cloneInts(batch), m, n)
 	if !sameShape(out.shape, want) || !out.IsContiguous() {
 		shapePanic("MatMulInto", out.shape, want, "out must be contiguous and of the product's shape")
 	}
 	gemmInto(out, a, b, batch, 0)
+}
+
+// productShape checks that batched matrices a [..., M, K] and b [..., K, N]
+// can be multiplied and returns the broadcast batch dims, M and N; sa and
+// sb are the shapes to name in the error.
+func productShape(op string, a, b *Tensor, sa, sb []int) (batch []int, m, n int) {
+	m, k := a.shape[a.Dim()-2], a.shape[a.Dim()-1]
+	k2, n := b.shape[b.Dim()-2], b.shape[b.Dim()-1]
+	if k != k2 {
+		shapePanic(op, sa, sb, "cannot be multiplied (inner dims %d != %d)", k, k2)
+	}
+	return broadcastShapes(op, a.shape[:a.Dim()-2], b.shape[:b.Dim()-2]), m, n
 }
 
 // matmulRaw multiplies batched matrices (≥ 2-D) with broadcasting, no graph.
