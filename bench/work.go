@@ -141,7 +141,8 @@ func nerveLSTM(out io.Writer) error {
 // mnistEpoch trains model for one epoch on real MNIST (normalised as the
 // PyTorch side normalises) and evaluates it on the test set. The timed
 // loop is PyTorch's: gather the batch by shuffled index, forward, loss,
-// zero_grad, backward, step.
+// zero_grad, backward, step (Backward frees the step's activations, as
+// fit's loop does and PyTorch's does when its references go).
 func mnistEpoch(out io.Writer, model nn.Module, o optim.Optimizer, bs int) error {
 	train, test, err := mnist.Load(mnist.DefaultDir())
 	if err != nil {
@@ -156,7 +157,7 @@ func mnistEpoch(out io.Writer, model nn.Module, o optim.Optimizer, bs int) error
 		x, y := train.Batch(perm[i:min(i+bs, n)])
 		loss = nn.CrossEntropyLoss(model.Forward(x), y)
 		o.ZeroGrad()
-		loss.Backward()
+		loss.Backward(tensor.FreeActivations()) // as fit does
 		o.Step()
 	}
 	dt := time.Since(t).Seconds()

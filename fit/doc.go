@@ -28,6 +28,16 @@
 // epoch's summary line when it ends. Any other writer (a file, a CI log)
 // gets the summary lines only.
 //
+// # Memory
+//
+// Each step's Backward frees that step's activations
+// (tensor.FreeActivations), so the next step reuses their memory, as
+// PyTorch's loop does when its references go: training runs in a steady
+// working set instead of leaving a step's worth of garbage for the
+// collector. Metrics see the predictions before that; a model that keeps
+// an intermediate tensor past its step must Clone it (reading a freed one
+// fails with tensor.ErrFreed).
+//
 // # Checkpoints and resuming
 //
 // With Options.Checkpoint, the model, optimizer state, schedule,

@@ -256,7 +256,10 @@ func (r *run) step(x, y *tensor.Tensor, t *tally, e, b int) error {
 			bad = &NonFiniteError{Epoch: e + 1, Batch: b + 1, Loss: lv, Checkpoint: r.keptCheckpoint(), Saved: r.p.Epoch}
 			return
 		}
-		loss.Backward()
+		// The metrics read the predictions before Backward frees them with
+		// the rest of the step's activations.
+		tensor.NoGrad(func() { t.measure(pred.Detach(), y) })
+		loss.Backward(tensor.FreeActivations())
 		if o.ClipNorm > 0 {
 			optim.ClipGradNorm(r.params, o.ClipNorm, 2)
 		}
@@ -268,7 +271,6 @@ func (r *run) step(x, y *tensor.Tensor, t *tally, e, b int) error {
 			s.Step()
 		}
 		t.addLoss(lv, y.Shape()[0])
-		tensor.NoGrad(func() { t.measure(pred.Detach(), y) })
 	})
 	if err != nil {
 		return fmt.Errorf("fit: epoch %d, batch %d: %w", e+1, b+1, err)

@@ -114,7 +114,7 @@ func sweep(model nn.Module, train *data.Loader, o LRFind, res *LRFindResult) {
 				res.Stopped = fmt.Sprintf("loss diverged at rate %.3g", lr)
 				return
 			}
-			loss.Backward()
+			loss.Backward(tensor.FreeActivations())
 			o.Optimizer.Step()
 			if step++; step == o.Steps {
 				return

@@ -13,7 +13,8 @@ import (
 // Metric scores predictions against targets. Measure returns a batch's
 // contribution as a sum and a count; Fit adds them up over an epoch and
 // Result turns the totals into the epoch's figure, so a metric is exact
-// however the data is batched and holds no state of its own.
+// however the data is batched and holds no state of its own. pred is
+// valid only during Measure: Fit frees it afterwards.
 type Metric interface {
 	Name() string
 	Measure(pred, target *tensor.Tensor) (sum, count float64)

@@ -46,7 +46,7 @@ func BenchmarkCNNStep(b *testing.B) {
 	x, y := g.Rand(64, 1, 28, 28), g.RandInt(0, 10, 64)
 	step := func() {
 		opt.ZeroGrad()
-		nn.CrossEntropyLoss(m.Forward(x), y).Backward()
+		nn.CrossEntropyLoss(m.Forward(x), y).Backward(tensor.FreeActivations()) // as fit does
 		opt.Step()
 	}
 	step()

@@ -37,7 +37,7 @@ func BenchmarkLSTMStep(b *testing.B) {
 	step := func() {
 		loss := nn.CrossEntropyLoss(m.Forward(x), y)
 		opt.ZeroGrad()
-		loss.Backward()
+		loss.Backward(tensor.FreeActivations()) // as fit does
 		opt.Step()
 	}
 	step()

@@ -59,7 +59,7 @@ func BenchmarkStepMLPQuickstartAdam(b *testing.B) {
 	x, y := g.Rand(64, 784), g.RandInt(0, 10, 64)
 	step := func() {
 		opt.ZeroGrad()
-		nn.CrossEntropyLoss(m.Forward(x), y).Backward()
+		nn.CrossEntropyLoss(m.Forward(x), y).Backward(tensor.FreeActivations()) // as fit does
 		opt.Step()
 	}
 	step() // the optimizer's buffers

@@ -97,11 +97,27 @@ func (t *Tensor) Detach() *Tensor {
 // BackwardOption changes how Backward runs.
 type BackwardOption func(*backwardConfig)
 
-type backwardConfig struct{ retain bool }
+type backwardConfig struct{ retain, freeActivations bool }
 
 // RetainGraph keeps the graph after Backward so a second Backward through it
 // works (PyTorch's retain_graph=True).
 func RetainGraph() BackwardOption { return func(c *backwardConfig) { c.retain = true } }
+
+// FreeActivations makes Backward also give back, once it is done, the
+// storage of every tensor the graph computed (the activations: each
+// non-leaf that requires grad, except the tensor Backward is called on),
+// so that the next training step reuses it instead of taking new memory
+// from the heap. PyTorch frees activations when the training loop drops its
+// last reference to them; nerve cannot see references, so a loop that
+// keeps no activation past Backward says so with this option. Leaves
+// (parameters), tensors that do not require grad (inputs, targets) and
+// whatever the graph read but did not compute keep their storage. An
+// activation, or a view of one (Detach shares storage), used afterwards
+// panics with ErrFreed: read what you need (predictions for a metric)
+// before Backward, or Clone it. It has no effect with RetainGraph.
+func FreeActivations() BackwardOption {
+	return func(c *backwardConfig) { c.freeActivations = true }
+}
 
 // Backward computes the gradient of the scalar t with respect to every leaf
 // that requires grad and adds it to that leaf's Grad. The graph is freed
@@ -130,6 +146,10 @@ func (t *Tensor) BackwardWith(g *Tensor, opts ...BackwardOption) {
 		shapePanic("Backward", t.shape, g.shape, "differ: the gradient must have the output's shape")
 	}
 	order := topoOrder(t)
+	var activations []device.Buffer
+	if cfg.freeActivations && !cfg.retain {
+		activations = computed(t, order)
+	}
 	grads := map[*Tensor]*Tensor{t: g.Detach()}
 	ar := beginArena(t.dev)
 	defer ar.end()
@@ -152,6 +172,35 @@ func (t *Tensor) BackwardWith(g *Tensor, opts ...BackwardOption) {
 			v.node.free()
 		}
 	}
+	for _, b := range activations {
+		t.dev.Free(b)
+	}
+}
+
+// computed returns the storage of the non-leaves in order (the graph under
+// root), except root's and any that a leaf, or an input not requiring grad,
+// shares: the buffers only the graph's ops wrote.
+func computed(root *Tensor, order []*Tensor) []device.Buffer {
+	keep := map[device.Buffer]bool{root.buf: true}
+	for _, v := range order {
+		if v.node == nil {
+			keep[v.buf] = true
+			continue
+		}
+		for _, in := range v.node.inputs {
+			if in.node == nil || !in.requiresGrad {
+				keep[in.buf] = true
+			}
+		}
+	}
+	var bufs []device.Buffer
+	for _, v := range order {
+		if v.node != nil && !keep[v.buf] {
+			keep[v.buf] = true // once
+			bufs = append(bufs, v.buf)
+		}
+	}
+	return bufs
 }
 
 // propagate adds the gradients gs that v's backward returned to the

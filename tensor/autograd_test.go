@@ -278,3 +278,50 @@ func TestTrainingStepReusesMemory(t *testing.T) {
 		t.Fatalf("a step allocates %d bytes; the gradients alone are %d, so they are not reused", perStep, grads)
 	}
 }
+
+// TestFreeActivations: Backward(FreeActivations()) gives the same
+// gradients, frees the activations (a kept one fails loudly), and leaves
+// parameters, views of parameters' storage, inputs and the loss intact.
+func TestFreeActivations(t *testing.T) {
+	g := tensor.NewGenerator(3)
+	x, w, b := g.Randn(8, 40), g.Randn(40, 30).SetRequiresGrad(true), g.Randn(30).SetRequiresGrad(true)
+	xs, ws, bs := x.Data(), w.Data(), b.Data()
+	run := func(opts ...tensor.BackwardOption) (h, hv, wt, loss *tensor.Tensor, gw, gb []float32) {
+		w.ZeroGrad()
+		b.ZeroGrad()
+		wt = w.T() // a non-leaf sharing the parameter's storage
+		h = x.MatMul(wt.T()).Add(b).ReLU()
+		hv = h.Reshape(-1) // a non-leaf view of an activation
+		loss = hv.Mul(hv).Sum()
+		loss.Backward(opts...)
+		return h, hv, wt, loss, w.Grad().Clone().Data(), b.Grad().Clone().Data()
+	}
+	h, _, _, loss, wantW, wantB := run()
+	wantLoss, wantH := loss.Item(), h.Data()
+	h, hv, wt, loss, gw, gb := run(tensor.FreeActivations())
+	if !equalF(gw, wantW) || !equalF(gb, wantB) {
+		t.Fatal("FreeActivations changed the gradients")
+	}
+	if loss.Item() != wantLoss {
+		t.Fatalf("loss after Backward %v, want %v", loss.Item(), wantLoss)
+	}
+	for name, a := range map[string]*tensor.Tensor{"activation": h, "view of an activation": hv} {
+		if err := tensor.Catch(func() { a.Data() }); !errors.Is(err, tensor.ErrFreed) {
+			t.Fatalf("reading a freed %s: got %v, want ErrFreed", name, err)
+		}
+	}
+	if !equalF(x.Data(), xs) || !equalF(w.Data(), ws) || !equalF(b.Data(), bs) || !equalF(wt.T().Data(), ws) {
+		t.Fatal("an input, a parameter or a view of one changed")
+	}
+	// The next step reuses the freed memory and computes the same.
+	h, _, _, _, gw, _ = run(tensor.FreeActivations())
+	if !equalF(gw, wantW) {
+		t.Fatal("the step after FreeActivations gave other gradients")
+	}
+	// RetainGraph keeps everything for a second Backward.
+	h, _, _, loss, _, _ = run(tensor.RetainGraph(), tensor.FreeActivations())
+	if !equalF(h.Data(), wantH) {
+		t.Fatal("FreeActivations freed activations despite RetainGraph")
+	}
+	loss.Backward()
+}
