@@ -25,15 +25,22 @@ func NewSequential(mods ...Module) *Sequential { return &Sequential{Layers: mods
 // Without a graph (inference, under tensor.NoGrad), the output of one
 // nerve layer is released as soon as the next nerve layer has consumed
 // it, as PyTorch frees it when its last reference goes: a batch then needs
-// the memory of two activations at a time, not of all of them. The
+// the memory of two activations at a time, not of all of them, and a
+// ReLU given such an output overwrites it in place. The
 // Sequential's input and outputs of (or inputs to) layers of other types
 // are never released, since those may keep them.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	in, release := x, !tensor.GradEnabled()
 	for i, m := range s.Layers {
+		// dead: x is an output of a nerve layer that only m will read.
+		dead := release && i > 0 && transient(s.Layers[i-1]) && transient(m) &&
+			!x.SharesStorage(in) && !x.RequiresGrad()
+		if isReLU(m) && dead {
+			x.ReLUInPlace() // PyTorch's ReLU(inplace=True), where it is safe
+			continue
+		}
 		out := m.Forward(x)
-		if release && i > 0 && transient(s.Layers[i-1]) && transient(m) &&
-			!x.SharesStorage(in) && !out.SharesStorage(x) && !x.RequiresGrad() {
+		if dead && !out.SharesStorage(x) {
 			x.Release()
 		}
 		x = out
@@ -90,3 +97,11 @@ type Identity struct{}
 
 // Forward returns x.
 func (Identity) Forward(x *tensor.Tensor) *tensor.Tensor { return x }
+
+func isReLU(m Module) bool {
+	switch m.(type) {
+	case ReLU, *ReLU:
+		return true
+	}
+	return false
+}

@@ -301,15 +301,22 @@ func (r *RNNBase) fused(w *RNNWeights, x, h, c *tensor.Tensor, reverse bool) (ou
 	if !fusedRNN {
 		return nil, nil, nil, false
 	}
+	var xp *tensor.Tensor
+	defer func() {
+		if xp != nil && !xp.RequiresGrad() {
+			xp.Release() // without a graph only the layer read it
+		}
+	}()
 	if r.mode == "GRU" { // b_hh stays inside: n's gate multiplies it by r
-		out, hT, ok = tensor.GRULayer(tensor.Linear(x, w.WeightIH, w.BiasIH), h, w.WeightHH, w.BiasHH, reverse)
+		xp = tensor.Linear(x, w.WeightIH, w.BiasIH)
+		out, hT, ok = tensor.GRULayer(xp, h, w.WeightHH, w.BiasHH, reverse)
 		return out, hT, nil, ok
 	}
 	both := w.BiasIH // b_ih + b_hh, added before the nonlinearity
 	if both != nil {
 		both = both.Add(w.BiasHH)
 	}
-	xp := tensor.Linear(x, w.WeightIH, both)
+	xp = tensor.Linear(x, w.WeightIH, both)
 	if r.mode == "LSTM" {
 		return tensor.LSTMLayer(xp, h, c, w.WeightHH, reverse)
 	}

@@ -440,3 +440,29 @@ func TestRNNConcurrentInference(t *testing.T) {
 		}
 	}
 }
+
+// TestRNNInferenceMatchesTraining: without a graph the fused layers reuse
+// one step's activation buffer and free the input projection; the outputs
+// and final states must equal those computed with a graph.
+func TestRNNInferenceMatchesTraining(t *testing.T) {
+	x := tensor.NewGenerator(5).Randn(6, 3, 4)
+	for _, m := range []*RNNBase{
+		&NewLSTM(4, 5, Layers(2), Bidirectional()).RNNBase, &NewGRU(4, 5, Bidirectional()).RNNBase, &NewRNN(4, 5, Layers(2)).RNNBase,
+	} {
+		out, hn, cn := m.forward("test", x, nil, nil)
+		want := [][]float32{out.Data(), hn.Data()}
+		if cn != nil {
+			want = append(want, cn.Data())
+		}
+		tensor.NoGrad(func() { out, hn, cn = m.forward("test", x, nil, nil) })
+		got := [][]float32{out.Data(), hn.Data()}
+		if cn != nil {
+			got = append(got, cn.Data())
+		}
+		for i := range want {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("%s: result %d differs without a graph", m.mode, i)
+			}
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/nervelab/nerve/internal/device"
+
 // In-place updates write into a tensor's existing storage (and so into every
 // view sharing it). They record no graph and are meant for optimizers and
 // other no-grad code, like PyTorch's copy_ and add_ under torch.no_grad().
@@ -39,4 +41,20 @@ func (t *Tensor) FillInPlace(v float32) { t.CopyFrom(scalarLike(t, v)) }
 func (t *Tensor) copyFromTemp(tmp *Tensor) {
 	t.CopyFrom(tmp)
 	tmp.dev.Free(tmp.buf)
+}
+
+// ReLUInPlace sets t = max(t, 0) in t's own storage, as PyTorch's relu_:
+// the activation of inference code that no longer needs its input. It
+// records no graph and panics if t requires grad while grad mode is on
+// (the graph may still read t).
+func (t *Tensor) ReLUInPlace() {
+	t.mustFloat("ReLUInPlace")
+	if t.requiresGrad && GradEnabled() {
+		panic(&GradError{Op: "ReLUInPlace", Why: "the tensor requires grad: its graph may still read it"})
+	}
+	if !t.IsContiguous() {
+		t.copyFromTemp(unaryRaw(device.ReLU, 0, 0, t))
+		return
+	}
+	t.dev.Unary(device.ReLU, 0, 0, t.buf, t.offset, t.buf, t.offset, t.Numel())
 }

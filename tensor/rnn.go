@@ -30,8 +30,9 @@ func LSTMLayer(xp, h0, c0, whh *Tensor, reverse bool) (out, hT, cT *Tensor, ok b
 	}
 	T, N, H := xp.shape[0], xp.shape[1], xp.shape[2]/4
 	s := &lstmRun{recurrence: newRecurrence(cells, xp, h0, whh, reverse), c0: c0.contig()}
+	s.saveAct = needsGrad(xp, h0, c0, whh)
 	z := s.forward()
-	if !needsGrad(xp, h0, c0, whh) { // nothing reads the saved activations
+	if !s.saveAct { // nothing reads the saved activations
 		s.dev.Free(s.act.buf)
 		s.dev.Free(s.cs.buf)
 	} else {
@@ -140,7 +141,8 @@ func checkRecurrence(op string, gates int, xp, h0, whh *Tensor) {
 type lstmRun struct {
 	recurrence
 	c0      *Tensor
-	act, cs *Tensor // act [T, N, 5H]; cs [T, N, H], c_t by time index
+	act, cs *Tensor // act [T, N, 5H] ([1, N, 5H] reused without saveAct); cs [T, N, H], c_t by time index
+	saveAct bool    // keep every step's activations, for backward
 }
 
 // prevC returns the buffer and offset of the cell state step s reads.
@@ -154,16 +156,17 @@ func (r *lstmRun) prevC(s int) (device.Buffer, int) {
 func (r *lstmRun) forward() *Tensor {
 	T, N, H := r.T, r.N, r.H
 	r.out = emptyUninit(r.dev, Float32, []int{T + 1, N, H})
-	r.act = emptyUninit(r.dev, Float32, []int{T, N, 5 * H})
+	r.act = emptyUninit(r.dev, Float32, []int{actSteps(T, r.saveAct), N, 5 * H})
 	r.cs = emptyUninit(r.dev, Float32, []int{T, N, H})
 	gates := emptyUninit(r.dev, Float32, []int{N, 4 * H})
 	for s := 0; s < T; s++ {
 		t := r.step(s)
+		ta := actStep(t, r.saveAct)
 		cb, co := r.prevC(s)
 		r.copyStep(gates.buf, 0, r.xp.buf, r.xp.offset+t*r.gSize, N, 4*H)
 		r.recur(gates, s, 1)
 		r.cells.LSTMCell(device.LSTMCellParams{N: N, H: H, Gates: gates.buf, C: cb, OffC: co,
-			Act: r.act.buf, OffAct: t * N * 5 * H, HOut: r.out.buf, OffHOut: t * r.hSize, COut: r.cs.buf, OffCOut: t * r.hSize})
+			Act: r.act.buf, OffAct: ta * N * 5 * H, HOut: r.out.buf, OffHOut: t * r.hSize, COut: r.cs.buf, OffCOut: t * r.hSize})
 	}
 	r.copyStep(r.out.buf, T*r.hSize, r.cs.buf, r.step(T-1)*r.hSize, N, H)
 	r.dev.Free(gates.buf)
@@ -229,12 +232,13 @@ func GRULayer(xp, h0, whh, bhh *Tensor, reverse bool) (out, hT *Tensor, ok bool)
 		}
 	}
 	r := &gruRun{recurrence: newRecurrence(cells, xp, h0, whh, reverse), bhh: bhh}
-	y := r.forward()
 	inputs := []*Tensor{xp, h0, whh}
 	if bhh != nil {
 		inputs = append(inputs, bhh)
 	}
-	if !needsGrad(inputs...) {
+	r.saveAct = needsGrad(inputs...)
+	y := r.forward()
+	if !r.saveAct {
 		r.dev.Free(r.act.buf)
 	} else {
 		record(y, "GRULayer", inputs, func(g *Tensor) []*Tensor {
@@ -249,14 +253,32 @@ func GRULayer(xp, h0, whh, bhh *Tensor, reverse bool) (out, hT *Tensor, ok bool)
 // whh_n·h + bhh_n of every step.
 type gruRun struct {
 	recurrence
-	bhh *Tensor
-	act *Tensor // [T, N, 4H]
+	bhh     *Tensor
+	act     *Tensor // [T, N, 4H] ([1, N, 4H] reused without saveAct)
+	saveAct bool    // keep every step's activations, for backward
+}
+
+// actSteps is how many steps' activations a recurrent forward keeps: all
+// of them for backward, else one buffer reused by every step.
+func actSteps(T int, save bool) int {
+	if save {
+		return T
+	}
+	return min(T, 1)
+}
+
+// actStep is where step t's activations go.
+func actStep(t int, save bool) int {
+	if save {
+		return t
+	}
+	return 0
 }
 
 func (r *gruRun) forward() *Tensor {
 	T, N, H := r.T, r.N, r.H
 	r.out = emptyUninit(r.dev, Float32, []int{T, N, H})
-	r.act = emptyUninit(r.dev, Float32, []int{T, N, 4 * H})
+	r.act = emptyUninit(r.dev, Float32, []int{actSteps(T, r.saveAct), N, 4 * H})
 	gh := emptyUninit(r.dev, Float32, []int{N, 3 * H})
 	beta := float32(0)
 	if r.bhh != nil {
@@ -270,7 +292,7 @@ func (r *gruRun) forward() *Tensor {
 		r.recur(gh, s, beta)
 		hb, ho := r.prevH(s)
 		r.cells.GRUCell(device.GRUCellParams{N: N, H: H, X: r.xp.buf, OffX: r.xp.offset + t*r.gSize, GH: gh.buf,
-			HPrev: hb, OffHPrev: ho, Act: r.act.buf, OffAct: t * N * 4 * H, HOut: r.out.buf, OffHOut: t * r.hSize})
+			HPrev: hb, OffHPrev: ho, Act: r.act.buf, OffAct: actStep(t, r.saveAct) * N * 4 * H, HOut: r.out.buf, OffHOut: t * r.hSize})
 	}
 	r.dev.Free(gh.buf)
 	return r.out
@@ -287,7 +309,7 @@ func (r *gruRun) backward(g *Tensor, wantH0, wantW, wantB bool) []*Tensor {
 		t := r.step(s)
 		hb, ho := r.prevH(s)
 		p := device.GRUCellParams{N: N, H: H, X: dxp.buf, OffX: t * r.gSize, GH: dgh.buf, OffGH: t * r.gSize,
-			HPrev: hb, OffHPrev: ho, Act: r.act.buf, OffAct: t * N * 4 * H, DH: g.buf, OffDH: g.offset + t*r.hSize, DHPrev: dh.buf}
+			HPrev: hb, OffHPrev: ho, Act: r.act.buf, OffAct: actStep(t, r.saveAct) * N * 4 * H, DH: g.buf, OffDH: g.offset + t*r.hSize, DHPrev: dh.buf}
 		if s < T-1 {
 			p.DHNext = dh.buf // read before DHPrev overwrites it, element by element
 		}

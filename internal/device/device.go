@@ -223,7 +223,8 @@ type Device interface {
 	// Fill sets dst[off : off+n] to v.
 	Fill(dst Buffer, off, n int, v float64)
 
-	// Unary sets dst[i] = op(src[i]) for i < n.
+	// Unary sets dst[i] = op(src[i]) for i < n; dst may be src at the same
+	// offset (an in-place update).
 	Unary(op UnaryOp, alpha, beta float32, dst Buffer, dOff int, src Buffer, sOff int, n int)
 	// UnaryBackward sets dx[i] = g[i]·op'(x[i]) for i < n, where y is the
 	// forward output op(x) (some ops use it instead of x). All four are
