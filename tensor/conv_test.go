@@ -249,3 +249,23 @@ func TestConv2dInferenceInChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolInference: without a graph MaxPool2d computes the maxima
+// alone; they must equal those computed with a graph, on the 2×2 fast path
+// and the general one.
+func TestMaxPoolInference(t *testing.T) {
+	g := tensor.NewGenerator(9)
+	x := g.Randn(3, 5, 12, 10)
+	for _, c := range []struct{ k, s, p, d [2]int }{
+		{k: [2]int{2, 2}, s: [2]int{2, 2}, d: [2]int{1, 1}},
+		{k: [2]int{3, 2}, s: [2]int{1, 2}, p: [2]int{1, 1}, d: [2]int{1, 1}},
+		{k: [2]int{2, 3}, s: [2]int{2, 1}, d: [2]int{2, 1}},
+	} {
+		want := tensor.MaxPool2d(x.Clone().SetRequiresGrad(true), c.k, c.s, c.p, c.d).Data()
+		var got []float32
+		tensor.NoGrad(func() { got = tensor.MaxPool2d(x, c.k, c.s, c.p, c.d).Data() })
+		if !slices.Equal(got, want) {
+			t.Errorf("kernel %v stride %v: the maxima differ without a graph", c.k, c.s)
+		}
+	}
+}

@@ -66,12 +66,12 @@ func MaxPool2d(x *Tensor, kernel, stride, padding, dilation [2]int) *Tensor {
 	}
 	xc := x.contig()
 	y := emptyUninit(x.dev, Float32, poolShape(x, g.OH, g.OW))
-	idx := emptyUninit(x.dev, Float32, y.shape) // the argmax positions, exact in float32
-	cv.MaxPool2d(y.buf, idx.buf, xc.buf, xc.offset, planes, g)
 	if !needsGrad(x) {
-		x.dev.Free(idx.buf)
+		cv.MaxPool2d(y.buf, nil, xc.buf, xc.offset, planes, g)
 		return y
 	}
+	idx := emptyUninit(x.dev, Float32, y.shape) // the argmax positions, exact in float32
+	cv.MaxPool2d(y.buf, idx.buf, xc.buf, xc.offset, planes, g)
 	record(y, "MaxPool2DWithIndices", []*Tensor{x}, func(gy *Tensor) []*Tensor {
 		if idx == nil { // a second Backward (RetainGraph): find the maxima again
 			idx = emptyUninit(x.dev, Float32, y.shape)

@@ -113,11 +113,23 @@ func planeGrain(sz int) int { return max(1, grainElems/max(sz, 1)) }
 
 // MaxPool2d writes window maxima and their positions (see device.Conv).
 func (Device) MaxPool2d(y, idx, x device.Buffer, xOff, planes int, g device.ConvGeom) {
-	ys, is, xs := f32s(y), f32s(idx), f32s(x)
+	ys, xs := f32s(y), f32s(x)
+	var is []float32
+	if idx != nil {
+		is = f32s(idx)
+	}
 	hw, l := g.H*g.W, g.OH*g.OW
 	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
+		var scratch []float32 // the positions nobody asked for
+		if is == nil {
+			scratch = make([]float32, l)
+		}
 		for p := lo; p < hi; p++ {
-			maxPlane(ys[p*l:][:l], is[p*l:][:l], xs[xOff+p*hw:][:hw], &g)
+			ip := scratch
+			if is != nil {
+				ip = is[p*l:][:l]
+			}
+			maxPlane(ys[p*l:][:l], ip, xs[xOff+p*hw:][:hw], &g)
 		}
 	})
 }

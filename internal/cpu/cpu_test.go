@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -194,4 +195,30 @@ func TestFreeAndReuse(t *testing.T) {
 	if c := floatCache.cachedBytes(); c > maxCached {
 		t.Fatalf("cache holds %d bytes, more than %d", c, maxCached)
 	}
+}
+
+// TestCacheYieldsToCollector: a freed buffer nobody takes back is reclaimed
+// by the next garbage collection instead of staying in the cache.
+func TestCacheYieldsToCollector(t *testing.T) {
+	var d Device
+	const n = 123457 // a length no other test frees
+	d.Free(d.Alloc(device.Float32, n))
+	before := floatCache.cachedBytes()
+	runtime.GC()
+	runtime.GC()
+	if f := floatCache.get(n); f != nil {
+		t.Fatal("a cached buffer survived two collections with no other reference")
+	}
+	if after := floatCache.cachedBytes(); after != before-4*n {
+		t.Fatalf("the cache claims %d bytes, want %d", after, before-4*n)
+	}
+	// Held elsewhere, it survives and comes back.
+	b := d.AllocUninit(device.Float32, n)
+	keep := &f32s(b)[0]
+	d.Free(b)
+	runtime.GC()
+	if f := floatCache.get(n); f == nil || &f[0] != keep {
+		t.Fatal("a cached buffer still referenced was lost")
+	}
+	runtime.KeepAlive(keep)
 }

@@ -31,7 +31,7 @@ type Conv interface {
 	// ties; a later NaN replaces an earlier one; padding is −∞). idx is a
 	// Float32 buffer, so that it is recycled like other float buffers: the
 	// positions are exact below 2²⁴ elements per plane, which the caller
-	// checks.
+	// checks. A nil idx (inference) asks for the maxima alone.
 	MaxPool2d(y, idx, x Buffer, xOff, planes int, g ConvGeom)
 	// MaxPool2dBackward overwrites dx [planes, H, W] with gy [planes, OH,
 	// OW] (from gOff) summed at the positions idx holds.
