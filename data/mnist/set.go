@@ -2,6 +2,7 @@ package mnist
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/nervelab/nerve/data"
 	"github.com/nervelab/nerve/tensor"
@@ -58,7 +59,12 @@ func (s *Set) Item(i int) (x, y *tensor.Tensor) {
 // index is out of range.
 func (s *Set) Batch(idx []int) (x, y *tensor.Tensor) {
 	size := s.Rows * s.Cols
-	px := make([]float32, len(idx)*size)
+	sp := scratch.Get().(*[]float32)
+	defer scratch.Put(sp)
+	if cap(*sp) < len(idx)*size {
+		*sp = make([]float32, len(idx)*size)
+	}
+	px := (*sp)[:len(idx)*size]
 	labels := make([]int64, len(idx))
 	for b, i := range idx {
 		s.check("Batch", i)
@@ -67,6 +73,10 @@ func (s *Set) Batch(idx []int) (x, y *tensor.Tensor) {
 	}
 	return tensor.New(px, len(idx), 1, s.Rows, s.Cols), tensor.FromInt64(labels, len(idx))
 }
+
+// scratch holds the pixels Batch converts before tensor.New copies them,
+// so that a training loop does not leave a batch of garbage per step.
+var scratch = sync.Pool{New: func() any { return new([]float32) }}
 
 // Image returns the pixels of image i scaled to [0, 1], Rows×Cols
 // row-major, whatever Normalized says (for plotting). It panics with a
