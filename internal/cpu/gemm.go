@@ -236,13 +236,17 @@ func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
 // up to the blocking's nc columns, halved (in whole micro-tiles, the longer
 // side first, so that neither operand is packed much more than once) until
 // there are at least two tasks per worker (fewer for small products; see
-// gemmTaskFlops), so every core gets work, then evened out so that the last
+// gemmTaskFlops; one with a single worker), so every core gets work, then
+// evened out so that the last
 // row and column of tiles are not mostly empty (M = 1024 in tiles of 336
 // rows would leave a last task of 16 rows).
 func gemmTileSize(p *device.GemmParams, bk *blocking) (mc, nc int) {
 	mc = roundUp(p.M, bk.mr)
 	nc = min(bk.nc, roundUp(p.N, bk.nr))
-	want := min(2*numWorkers(), max(1, p.Batch*p.M*p.N*p.K/gemmTaskFlops))
+	want := 1 // one worker: a split would only pack the operands again
+	if w := numWorkers(); w > 1 {
+		want = min(2*w, max(1, p.Batch*p.M*p.N*p.K/gemmTaskFlops))
+	}
 	for p.Batch*ceilDiv(p.M, mc)*ceilDiv(p.N, nc) < want {
 		switch {
 		case mc >= nc && mc > bk.mr:
