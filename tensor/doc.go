@@ -29,7 +29,8 @@
 // across calls until ZeroGrad. The graph is freed after Backward unless
 // RetainGraph is passed; a second Backward through a freed graph panics.
 // Detach cuts a tensor from the graph; SetRequiresGrad(false) freezes a
-// parameter.
+// parameter. A training loop that keeps no activation past Backward passes
+// FreeActivations, and the next step reuses their memory (fit does).
 //
 // NoGrad runs a function with recording off on the calling goroutine only,
 // so one model can serve inference from many goroutines while another
