@@ -88,6 +88,14 @@ func col2imRow(dst, src []float32, ki, kj int, g *device.ConvGeom) {
 	if lo >= hi {
 		return
 	}
+	if g.SW == 1 { // one strided add over the rows the tap reaches
+		top := ki*g.DH - g.PH
+		r0, r1 := validRange(top, g.SH, g.H, g.OH)
+		if r0 < r1 {
+			addRows(dst[(r0*g.SH+top)*g.W+lo+off:], src[r0*g.OW+lo:], hi-lo, r1-r0, g.SH*g.W, g.OW)
+		}
+		return
+	}
 	for oh := range g.OH {
 		ih := oh*g.SH - g.PH + ki*g.DH
 		if ih < 0 || ih >= g.H {
@@ -95,13 +103,6 @@ func col2imRow(dst, src []float32, ki, kj int, g *device.ConvGeom) {
 		}
 		row := src[oh*g.OW:][:g.OW]
 		d := dst[ih*g.W:][:g.W]
-		if g.SW == 1 {
-			dd := d[lo+off : hi+off]
-			for i, v := range row[lo:hi] {
-				dd[i] += v
-			}
-			continue
-		}
 		for ow := lo; ow < hi; ow++ {
 			d[ow*g.SW+off] += row[ow]
 		}

@@ -87,3 +87,14 @@ func arithScalarRef(op device.BinaryOp, d, a []float32, y float32) {
 		}
 	}
 }
+
+// addRowsRef sets d[r·dstride+i] += s[r·sstride+i] for r < rows, i < n:
+// the scatter-add of col2im.
+func addRowsRef(d, s []float32, n, rows, dstride, sstride int) {
+	for r := range rows {
+		dd, ss := d[r*dstride:][:n], s[r*sstride:][:n]
+		for i, v := range ss {
+			dd[i] += v
+		}
+	}
+}

@@ -70,3 +70,19 @@ func arithScalar(op device.BinaryOp, d, a []float32, y float32) {
 	}
 	arithScalarRef(op, d, a, y)
 }
+
+//go:noescape
+func addRowsAVX512(d, s *float32, n, rows, dstride, sstride int)
+
+// addRows sets d[r·dstride+i] += s[r·sstride+i] for r < rows, i < n.
+func addRows(d, s []float32, n, rows, dstride, sstride int) {
+	if n <= 0 || rows <= 0 {
+		return
+	}
+	_, _ = d[(rows-1)*dstride+n-1], s[(rows-1)*sstride+n-1] // bounds, once
+	if hasAVX512 {
+		addRowsAVX512(&d[0], &s[0], n, rows, dstride, sstride)
+		return
+	}
+	addRowsRef(d, s, n, rows, dstride, sstride)
+}

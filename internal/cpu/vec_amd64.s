@@ -203,3 +203,54 @@ as_div:
 as_done:
 	VZEROUPPER
 	RET
+
+// func addRowsAVX512(d, s *float32, n, rows, dstride, sstride int)
+// d[r·dstride + i] += s[r·sstride + i] for r < rows, i < n (any n ≥ 1);
+// the last partial vector of each row is masked.
+TEXT ·addRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ d+0(FP), DI
+	MOVQ s+8(FP), SI
+	MOVQ n+16(FP), DX
+	MOVQ rows+24(FP), R8
+	MOVQ dstride+32(FP), R9
+	MOVQ sstride+40(FP), R10
+	SHLQ $2, R9
+	SHLQ $2, R10
+	MOVQ DX, CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1 // the tail's lanes
+	SHRQ $4, DX  // whole vectors per row
+	TESTQ R8, R8
+	JLE ar_done
+ar_row:
+	MOVQ DI, R11
+	MOVQ SI, R12
+	MOVQ DX, BX
+	TESTQ BX, BX
+	JZ ar_tail
+ar_vec:
+	VMOVUPS (R11), Z0
+	VADDPS (R12), Z0, Z0
+	VMOVUPS Z0, (R11)
+	ADDQ $64, R11
+	ADDQ $64, R12
+	DECQ BX
+	JNZ ar_vec
+ar_tail:
+	TESTQ CX, CX
+	JZ ar_next
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS.Z (R12), K1, Z1
+	VADDPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (R11)
+ar_next:
+	ADDQ R9, DI
+	ADDQ R10, SI
+	DECQ R8
+	JNZ ar_row
+ar_done:
+	VZEROUPPER
+	RET
