@@ -40,7 +40,7 @@ type convFxPool struct {
 	Name       string         `json:"name"`
 	Type       string         `json:"type"`
 	Kernel     any            `json:"kernel"`
-	Opts       map[string]int `json:"opts"`
+	Opts       map[string]any `json:"opts"`
 	Str        string         `json:"str"`
 	Input      *fxTensor      `json:"input"`
 	Output     *fxTensor      `json:"output"`
@@ -182,14 +182,27 @@ func TestPoolMatchesTorch(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			var m nn.Module
 			var opts []nn.PoolOption
-			if s, ok := c.Opts["stride"]; ok {
-				opts = append(opts, nn.PoolStride(s))
-			}
-			if p, ok := c.Opts["padding"]; ok {
-				opts = append(opts, nn.PoolPadding(p))
-			}
-			if d, ok := c.Opts["dilation"]; ok {
-				opts = append(opts, nn.PoolDilation(d))
+			for key, v := range c.Opts {
+				switch n, _ := v.(float64); key {
+				case "stride":
+					opts = append(opts, nn.PoolStride(int(n)))
+				case "padding":
+					opts = append(opts, nn.PoolPadding(int(n)))
+				case "dilation":
+					opts = append(opts, nn.PoolDilation(int(n)))
+				case "divisor_override":
+					opts = append(opts, nn.DivisorOverride(int(n)))
+				case "ceil_mode":
+					if v == true {
+						opts = append(opts, nn.CeilMode())
+					}
+				case "count_include_pad":
+					if v == false {
+						opts = append(opts, nn.ExcludePad())
+					}
+				default:
+					t.Fatalf("unknown pool option %q", key)
+				}
 			}
 			k, k2 := pair(c.Kernel)
 			switch c.Type {

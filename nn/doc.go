@@ -67,7 +67,8 @@
 // Linear (x·Wᵀ + b), Sequential, Flatten, Identity and Dropout; the
 // convolutions Conv1d and Conv2d (options Stride, Padding, PaddingSame,
 // Dilation, Groups, ConvNoBias) and the pools MaxPool1d, MaxPool2d,
-// AvgPool2d and AdaptiveAvgPool2d; the normalisation layers BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm
+// AvgPool2d and AdaptiveAvgPool2d (options PoolStride, PoolPadding,
+// PoolDilation, CeilMode, ExcludePad, DivisorOverride); the normalisation layers BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm
 // (options Eps, Momentum, NoAffine, NoTrackRunningStats), with the
 // activation modules ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh,
 // Softplus, Softmax and LogSoftmax; Embedding (a lookup table of vectors

@@ -9,7 +9,11 @@ import (
 // PoolOption configures the pooling layers.
 type PoolOption func(*poolConfig)
 
-type poolConfig struct{ stride, padding, dilation int }
+type poolConfig struct {
+	stride, padding, dilation int
+	ceil, excludePad          bool
+	divisor                   int
+}
 
 // PoolStride sets the step between windows (default: the kernel size).
 func PoolStride(s int) PoolOption { return func(c *poolConfig) { c.stride = s } }
@@ -22,6 +26,20 @@ func PoolPadding(p int) PoolOption { return func(c *poolConfig) { c.padding = p 
 // (default 1).
 func PoolDilation(d int) PoolOption { return func(c *poolConfig) { c.dilation = d } }
 
+// CeilMode rounds the output size up (PyTorch's ceil_mode=True): a last
+// window may hang past the end of the input, but none starts in the right
+// padding.
+func CeilMode() PoolOption { return func(c *poolConfig) { c.ceil = true } }
+
+// ExcludePad makes average pooling divide each window's sum by the number
+// of input elements under it, not counting padding (PyTorch's
+// count_include_pad=False). Other pools ignore it.
+func ExcludePad() PoolOption { return func(c *poolConfig) { c.excludePad = true } }
+
+// DivisorOverride makes average pooling divide every window's sum by d
+// (PyTorch's divisor_override). Other pools ignore it.
+func DivisorOverride(d int) PoolOption { return func(c *poolConfig) { c.divisor = d } }
+
 func newPool(kernel int, opts []PoolOption) poolConfig {
 	c := poolConfig{stride: kernel, dilation: 1}
 	for _, o := range opts {
@@ -32,27 +50,31 @@ func newPool(kernel int, opts []PoolOption) poolConfig {
 
 // MaxPool2d is torch.nn.MaxPool2d: the maximum over each Kernel×Kernel
 // window (tensor.MaxPool2d). Shape: [N, C, H, W] → [N, C, Ho, Wo], Ho =
-// ⌊(H + 2·Padding − Dilation·(Kernel − 1) − 1)/Stride⌋ + 1 (ceil_mode
-// False). It has no parameters. A zero Stride means Kernel and a zero
-// Dilation 1, so MaxPool2d{Kernel: 2} is PyTorch's MaxPool2d(2).
-type MaxPool2d struct{ Kernel, Stride, Padding, Dilation int }
+// ⌊(H + 2·Padding − Dilation·(Kernel − 1) − 1)/Stride⌋ + 1, rounded up
+// with CeilMode. It has no parameters. A zero Stride means Kernel and a
+// zero Dilation 1, so MaxPool2d{Kernel: 2} is PyTorch's MaxPool2d(2).
+type MaxPool2d struct {
+	Kernel, Stride, Padding, Dilation int
+	CeilMode                          bool
+}
 
-// NewMaxPool2d returns MaxPool2d(kernel_size=kernel) with the options given.
+// NewMaxPool2d returns MaxPool2d(kernel_size=kernel) with the options given
+// (PoolStride, PoolPadding, PoolDilation, CeilMode).
 func NewMaxPool2d(kernel int, opts ...PoolOption) *MaxPool2d {
 	c := newPool(kernel, opts)
-	return &MaxPool2d{Kernel: kernel, Stride: c.stride, Padding: c.padding, Dilation: c.dilation}
+	return &MaxPool2d{Kernel: kernel, Stride: c.stride, Padding: c.padding, Dilation: c.dilation, CeilMode: c.ceil}
 }
 
 // Forward pools x. It panics (a *tensor.ShapeError) for a bad shape or window.
 func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.MaxPool2d(x, sq(m.Kernel), sq(m.Stride), sq(m.Padding), sq(m.Dilation))
+	return tensor.MaxPool2d(x, sq(m.Kernel), sq(m.Stride), sq(m.Padding), sq(m.Dilation), m.CeilMode)
 }
 
 // ExtraRepr prints as PyTorch: kernel_size=2, stride=2, padding=0,
 // dilation=1, ceil_mode=False.
 func (m *MaxPool2d) ExtraRepr() string {
-	return fmt.Sprintf("kernel_size=%d, stride=%d, padding=%d, dilation=%d, ceil_mode=False",
-		m.Kernel, strideOr(m.Stride, m.Kernel), m.Padding, max(m.Dilation, 1))
+	return fmt.Sprintf("kernel_size=%d, stride=%d, padding=%d, dilation=%d, ceil_mode=%s",
+		m.Kernel, strideOr(m.Stride, m.Kernel), m.Padding, max(m.Dilation, 1), pyBool(m.CeilMode))
 }
 
 // strideOr is a pool's stride, the kernel size when s is 0.
@@ -68,41 +90,52 @@ func sq(v int) [2]int { return [2]int{v, v} }
 // MaxPool1d is torch.nn.MaxPool1d: the maximum over each window of the last
 // dim. Shape: [N, C, L] → [N, C, Lo], Lo as MaxPool2d's Wo. Zero fields
 // mean what they do in MaxPool2d.
-type MaxPool1d struct{ Kernel, Stride, Padding, Dilation int }
+type MaxPool1d struct {
+	Kernel, Stride, Padding, Dilation int
+	CeilMode                          bool
+}
 
 // NewMaxPool1d returns MaxPool1d(kernel_size=kernel) with the options given.
 func NewMaxPool1d(kernel int, opts ...PoolOption) *MaxPool1d {
 	c := newPool(kernel, opts)
-	return &MaxPool1d{Kernel: kernel, Stride: c.stride, Padding: c.padding, Dilation: c.dilation}
+	return &MaxPool1d{Kernel: kernel, Stride: c.stride, Padding: c.padding, Dilation: c.dilation, CeilMode: c.ceil}
 }
 
 // Forward pools x. It panics (a *tensor.ShapeError) for a bad shape or window.
 func (m *MaxPool1d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.MaxPool1d(x, m.Kernel, m.Stride, m.Padding, m.Dilation)
+	return tensor.MaxPool1d(x, m.Kernel, m.Stride, m.Padding, m.Dilation, m.CeilMode)
 }
 
 // ExtraRepr prints as PyTorch, like MaxPool2d's.
 func (m *MaxPool1d) ExtraRepr() string { return (*MaxPool2d)(m).ExtraRepr() }
 
-// AvgPool2d is torch.nn.AvgPool2d with count_include_pad=True and
-// ceil_mode=False: the mean of each window, zero padding included, so
-// every mean divides by Kernel². Shape as MaxPool2d's (no dilation). A
-// zero Stride means Kernel.
-type AvgPool2d struct{ Kernel, Stride, Padding int }
+// AvgPool2d is torch.nn.AvgPool2d: the mean of each window
+// (tensor.AvgPool2d). By default the zero padding counts in the mean, so a
+// window divides by Kernel² (count_include_pad=True); ExcludePad divides
+// by the input elements it covers, and a positive Divisor replaces both
+// (divisor_override). Shape as MaxPool2d's (no dilation), CeilMode as
+// there. A zero Stride means Kernel.
+type AvgPool2d struct {
+	Kernel, Stride, Padding int
+	CeilMode, ExcludePad    bool
+	Divisor                 int
+}
 
 // NewAvgPool2d returns AvgPool2d(kernel_size=kernel) with the options given
-// (PoolDilation is not allowed, as in PyTorch, and panics).
+// (PoolStride, PoolPadding, CeilMode, ExcludePad, DivisorOverride;
+// PoolDilation is not allowed, as in PyTorch, and panics).
 func NewAvgPool2d(kernel int, opts ...PoolOption) *AvgPool2d {
 	c := newPool(kernel, opts)
 	if c.dilation != 1 {
 		panic(&tensor.ShapeError{Op: "NewAvgPool2d", A: []int{kernel}, Why: "average pooling has no dilation"})
 	}
-	return &AvgPool2d{Kernel: kernel, Stride: c.stride, Padding: c.padding}
+	return &AvgPool2d{Kernel: kernel, Stride: c.stride, Padding: c.padding, CeilMode: c.ceil,
+		ExcludePad: c.excludePad, Divisor: c.divisor}
 }
 
 // Forward pools x. It panics (a *tensor.ShapeError) for a bad shape or window.
 func (m *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.AvgPool2d(x, sq(m.Kernel), sq(m.Stride), sq(m.Padding))
+	return tensor.AvgPool2d(x, sq(m.Kernel), sq(m.Stride), sq(m.Padding), m.CeilMode, !m.ExcludePad, m.Divisor)
 }
 
 // ExtraRepr prints as PyTorch: kernel_size=2, stride=2, padding=0.

@@ -44,22 +44,31 @@ func convCases() []convCase {
 			return tensor.Conv1d(xs[0], xs[1], nil, 1, 2, 2, 2)
 		}},
 		{name: "MaxPool2d", shapes: [][]int{{2, 3, 6, 6}}, gen: distinct, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
-			return tensor.MaxPool2d(xs[0], [2]int{2, 2}, [2]int{}, [2]int{}, [2]int{})
+			return tensor.MaxPool2d(xs[0], [2]int{2, 2}, [2]int{}, [2]int{}, [2]int{}, false)
 		}},
 		{name: "MaxPool2d/overlap-pad-dil", shapes: [][]int{{1, 2, 7, 6}}, gen: distinct, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
-			return tensor.MaxPool2d(xs[0], [2]int{3, 2}, [2]int{2, 1}, [2]int{1, 1}, [2]int{2, 1})
+			return tensor.MaxPool2d(xs[0], [2]int{3, 2}, [2]int{2, 1}, [2]int{1, 1}, [2]int{2, 1}, false)
 		}},
 		{name: "MaxPool2d/3d", shapes: [][]int{{2, 5, 5}}, gen: distinct, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
-			return tensor.MaxPool2d(xs[0], [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{})
+			return tensor.MaxPool2d(xs[0], [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{}, false)
 		}},
 		{name: "MaxPool1d", shapes: [][]int{{2, 3, 9}}, gen: distinct, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
-			return tensor.MaxPool1d(xs[0], 3, 2, 1, 1)
+			return tensor.MaxPool1d(xs[0], 3, 2, 1, 1, false)
 		}},
 		{name: "AvgPool2d", shapes: [][]int{{2, 3, 6, 6}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
-			return tensor.AvgPool2d(xs[0], [2]int{2, 2}, [2]int{}, [2]int{})
+			return tensor.AvgPool2d(xs[0], [2]int{2, 2}, [2]int{}, [2]int{}, false, true, 0)
 		}},
 		{name: "AvgPool2d/pad", shapes: [][]int{{1, 2, 5, 7}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
-			return tensor.AvgPool2d(xs[0], [2]int{3, 2}, [2]int{2, 1}, [2]int{1, 1})
+			return tensor.AvgPool2d(xs[0], [2]int{3, 2}, [2]int{2, 1}, [2]int{1, 1}, false, true, 0)
+		}},
+		{name: "MaxPool2d/ceil", shapes: [][]int{{1, 2, 8, 7}}, gen: distinct, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			return tensor.MaxPool2d(xs[0], [2]int{3, 2}, [2]int{2, 2}, [2]int{1, 0}, [2]int{}, true)
+		}},
+		{name: "AvgPool2d/ceil-exclude-pad", shapes: [][]int{{1, 2, 8, 7}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			return tensor.AvgPool2d(xs[0], [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, true, false, 0)
+		}},
+		{name: "AvgPool2d/ceil-divisor", shapes: [][]int{{1, 2, 7, 7}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
+			return tensor.AvgPool2d(xs[0], [2]int{2, 2}, [2]int{2, 2}, [2]int{1, 1}, true, true, 3)
 		}},
 		{name: "AdaptiveAvgPool2d", shapes: [][]int{{2, 2, 7, 5}}, fn: func(xs []*tensor.Tensor) *tensor.Tensor {
 			return tensor.AdaptiveAvgPool2d(xs[0], 3, 4)
@@ -182,8 +191,8 @@ func TestConvShapeErrors(t *testing.T) {
 		"bias": func() {
 			tensor.Conv2d(x, tensor.Zeros(2, 4, 3, 3), tensor.Zeros(3), [2]int{1, 1}, [2]int{}, [2]int{1, 1}, 1)
 		},
-		"poolpad": func() { tensor.MaxPool2d(x, [2]int{2, 2}, [2]int{}, [2]int{2, 2}, [2]int{}) },
-		"rank":    func() { tensor.AvgPool2d(tensor.Zeros(5, 5), [2]int{2, 2}, [2]int{}, [2]int{}) },
+		"poolpad": func() { tensor.MaxPool2d(x, [2]int{2, 2}, [2]int{}, [2]int{2, 2}, [2]int{}, false) },
+		"rank":    func() { tensor.AvgPool2d(tensor.Zeros(5, 5), [2]int{2, 2}, [2]int{}, [2]int{}, false, true, 0) },
 	} {
 		if err := tensor.Catch(f); err == nil {
 			t.Errorf("%s: no error", name)
@@ -219,7 +228,7 @@ func TestConv2dRetainGraph(t *testing.T) {
 // second pass finds the maxima again after the first freed them.
 func TestMaxPoolRetainGraph(t *testing.T) {
 	x := distinct(tensor.NewGenerator(2), []int{2, 3, 6, 6}).SetRequiresGrad(true)
-	y := tensor.MaxPool2d(x, [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{}).Sum()
+	y := tensor.MaxPool2d(x, [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{}, false).Sum()
 	y.Backward(tensor.RetainGraph())
 	first := x.Grad().Clone().Data()
 	x.ZeroGrad()
@@ -256,14 +265,18 @@ func TestConv2dInferenceInChunks(t *testing.T) {
 func TestMaxPoolInference(t *testing.T) {
 	g := tensor.NewGenerator(9)
 	x := g.Randn(3, 5, 12, 10)
-	for _, c := range []struct{ k, s, p, d [2]int }{
+	for _, c := range []struct {
+		k, s, p, d [2]int
+		ceil       bool
+	}{
 		{k: [2]int{2, 2}, s: [2]int{2, 2}, d: [2]int{1, 1}},
 		{k: [2]int{3, 2}, s: [2]int{1, 2}, p: [2]int{1, 1}, d: [2]int{1, 1}},
 		{k: [2]int{2, 3}, s: [2]int{2, 1}, d: [2]int{2, 1}},
+		{k: [2]int{2, 2}, s: [2]int{2, 2}, d: [2]int{1, 1}, ceil: true}, // 2×2, but the 10 columns' last window hangs over: the general path
 	} {
-		want := tensor.MaxPool2d(x.Clone().SetRequiresGrad(true), c.k, c.s, c.p, c.d).Data()
+		want := tensor.MaxPool2d(x.Clone().SetRequiresGrad(true), c.k, c.s, c.p, c.d, c.ceil).Data()
 		var got []float32
-		tensor.NoGrad(func() { got = tensor.MaxPool2d(x, c.k, c.s, c.p, c.d).Data() })
+		tensor.NoGrad(func() { got = tensor.MaxPool2d(x, c.k, c.s, c.p, c.d, c.ceil).Data() })
 		if !slices.Equal(got, want) {
 			t.Errorf("kernel %v stride %v: the maxima differ without a graph", c.k, c.s)
 		}

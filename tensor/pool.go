@@ -24,7 +24,7 @@ func poolShape(x *Tensor, oh, ow int) []int {
 
 // poolGeom checks a pooling window and returns its geometry. A zero stride
 // means the kernel size and a zero dilation 1, as PyTorch's defaults.
-func poolGeom(op string, x *Tensor, kernel, stride, padding, dilation [2]int) (device.ConvGeom, int) {
+func poolGeom(op string, x *Tensor, kernel, stride, padding, dilation [2]int, ceil bool) (device.ConvGeom, int) {
 	planes, h, w := poolPlanes(op, x)
 	for i := range 2 {
 		if stride[i] == 0 {
@@ -43,23 +43,44 @@ func poolGeom(op string, x *Tensor, kernel, stride, padding, dilation [2]int) (d
 	}
 	g := device.ConvGeom{H: h, W: w, KH: kernel[0], KW: kernel[1], SH: stride[0], SW: stride[1],
 		PH: padding[0], PW: padding[1], DH: dilation[0], DW: dilation[1]}
-	g.OH = convOut(h, g.KH, g.SH, g.PH, g.DH)
-	g.OW = convOut(w, g.KW, g.SW, g.PW, g.DW)
+	g.OH = poolOut(h, g.KH, g.SH, g.PH, g.DH, ceil)
+	g.OW = poolOut(w, g.KW, g.SW, g.PW, g.DW, ceil)
 	if g.OH < 1 || g.OW < 1 {
 		shapePanic(op, x.shape, nil, "output size %d×%d is too small for kernel %v", g.OH, g.OW, kernel)
 	}
 	return g, planes
 }
 
+// poolOut is PyTorch's pooling output length over n inputs: the number of
+// windows that start inside the input or its left padding, with ceil the
+// last one allowed to hang past the end (but not to start in the right
+// padding).
+func poolOut(n, k, s, p, d int, ceil bool) int {
+	if !ceil {
+		return convOut(n, k, s, p, d)
+	}
+	span := n + 2*p - d*(k-1) - 1
+	if span < 0 {
+		return convOut(n, k, s, p, d)
+	}
+	out := (span+s-1)/s + 1
+	if (out-1)*s >= n+p {
+		out--
+	}
+	return out
+}
+
 // MaxPool2d is PyTorch's F.max_pool2d: the maximum of each kernel window
 // of x [N, C, H, W] (or [C, H, W]), the windows stride apart (zero: the
 // kernel size, PyTorch's default) over x padded by −∞, their taps dilation
-// apart (zero: 1). Ho = ⌊(H + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
-// The backward pass routes each gradient to the first maximum of its
-// window, as PyTorch does. It panics with a *ShapeError for a bad shape or
-// window (padding above half the kernel, as PyTorch refuses).
-func MaxPool2d(x *Tensor, kernel, stride, padding, dilation [2]int) *Tensor {
-	g, planes := poolGeom("MaxPool2d", x, kernel, stride, padding, dilation)
+// apart (zero: 1). Ho = ⌊(H + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1,
+// or with ceilMode (ceil_mode) rounded up, a last window hanging past the
+// end (never one starting in the right padding). The backward pass routes
+// each gradient to the first maximum of its window, as PyTorch does. It
+// panics with a *ShapeError for a bad shape or window (padding above half
+// the kernel, as PyTorch refuses).
+func MaxPool2d(x *Tensor, kernel, stride, padding, dilation [2]int, ceilMode bool) *Tensor {
+	g, planes := poolGeom("MaxPool2d", x, kernel, stride, padding, dilation, ceilMode)
 	cv := convDevice("MaxPool2d", x)
 	if g.H*g.W > 1<<24 {
 		shapePanic("MaxPool2d", x.shape, nil, "planes of more than 2^24 elements are not supported")
@@ -90,33 +111,40 @@ func MaxPool2d(x *Tensor, kernel, stride, padding, dilation [2]int) *Tensor {
 
 // MaxPool1d is PyTorch's F.max_pool1d over the last dim of x [N, C, L] (or
 // [C, L]); stride 0 means the kernel size, dilation 0 means 1.
-func MaxPool1d(x *Tensor, kernel, stride, padding, dilation int) *Tensor {
+func MaxPool1d(x *Tensor, kernel, stride, padding, dilation int, ceilMode bool) *Tensor {
 	if d := x.Dim(); d != 2 && d != 3 {
 		shapePanic("MaxPool1d", x.shape, nil, "want input [N, C, L] or [C, L]")
 	}
 	if stride == 0 {
 		stride = kernel
 	}
-	y := MaxPool2d(x.Unsqueeze(-2), [2]int{1, kernel}, [2]int{1, stride}, [2]int{0, padding}, [2]int{1, dilation})
+	y := MaxPool2d(x.Unsqueeze(-2), [2]int{1, kernel}, [2]int{1, stride}, [2]int{0, padding}, [2]int{1, dilation}, ceilMode)
 	return y.Squeeze(-2)
 }
 
-// AvgPool2d is PyTorch's F.avg_pool2d with its defaults (count_include_pad
-// true, ceil_mode false): the mean of each kernel window of x [N, C, H, W]
-// (or [C, H, W]) padded by zeros, always divided by kH·kW. A zero stride
-// means the kernel size. It panics with a *ShapeError for a bad shape or
-// window.
-func AvgPool2d(x *Tensor, kernel, stride, padding [2]int) *Tensor {
-	g, planes := poolGeom("AvgPool2d", x, kernel, stride, padding, [2]int{1, 1})
+// AvgPool2d is PyTorch's F.avg_pool2d: the mean of each kernel window of
+// x [N, C, H, W] (or [C, H, W]), a zero stride meaning the kernel size,
+// and the output size as MaxPool2d's (ceilMode is ceil_mode). With
+// countIncludePad (PyTorch's default) the zero padding counts in the
+// mean, so a window divides by kH·kW (less where a ceil-mode window hangs
+// past the padding); without it, by the number of input elements it
+// covers. A positive divisorOverride replaces the divisor. It panics with
+// a *ShapeError for a bad shape or window.
+func AvgPool2d(x *Tensor, kernel, stride, padding [2]int, ceilMode, countIncludePad bool, divisorOverride int) *Tensor {
+	g, planes := poolGeom("AvgPool2d", x, kernel, stride, padding, [2]int{1, 1}, ceilMode)
+	if divisorOverride < 0 {
+		shapePanic("AvgPool2d", x.shape, nil, "divisor must be positive, got %d", divisorOverride)
+	}
+	div := device.AvgDivisor{ExcludePad: !countIncludePad, Override: divisorOverride}
 	cv := convDevice("AvgPool2d", x)
 	xc := x.contig()
 	y := emptyUninit(x.dev, Float32, poolShape(x, g.OH, g.OW))
-	cv.AvgPool2d(y.buf, xc.buf, xc.offset, planes, g)
+	cv.AvgPool2d(y.buf, xc.buf, xc.offset, planes, g, div)
 	if needsGrad(x) {
 		record(y, "AvgPool2D", []*Tensor{x}, func(gy *Tensor) []*Tensor {
 			gc := gy.contig()
 			gx := emptyUninit(x.dev, Float32, x.shape)
-			cv.AvgPool2dBackward(gx.buf, gc.buf, gc.offset, planes, g)
+			cv.AvgPool2dBackward(gx.buf, gc.buf, gc.offset, planes, g, div)
 			return []*Tensor{gx}
 		})
 	}

@@ -84,6 +84,16 @@ POOLS = [
     ("adaptive_up", "AdaptiveAvgPool2d", [5, 3], {}, [1, 2, 3, 2], False),
     ("max1d", "MaxPool1d", 2, {}, [2, 3, 9], False),
     ("max1d_s2_p1_ties", "MaxPool1d", 3, {"stride": 2, "padding": 1}, [2, 2, 10], True),
+    ("max3_s2_ceil", "MaxPool2d", 3, {"stride": 2, "ceil_mode": True}, [2, 2, 8, 9], False),
+    ("max2_p1_ceil", "MaxPool2d", 2, {"stride": 2, "padding": 1, "ceil_mode": True}, [1, 2, 7, 6], False),
+    ("max2_ceil_odd", "MaxPool2d", 2, {"ceil_mode": True}, [2, 2, 7, 7], False),
+    ("max1d_ceil", "MaxPool1d", 2, {"ceil_mode": True}, [2, 3, 9], False),
+    ("avg3_s2_ceil", "AvgPool2d", 3, {"stride": 2, "ceil_mode": True}, [2, 2, 8, 9], False),
+    ("avg2_p1_ceil", "AvgPool2d", 2, {"stride": 2, "padding": 1, "ceil_mode": True}, [1, 2, 6, 7], False),
+    ("avg3_s2_p1_exclude", "AvgPool2d", 3, {"stride": 2, "padding": 1, "count_include_pad": False}, [2, 2, 7, 8], False),
+    ("avg3_s2_p1_ceil_exclude", "AvgPool2d", 3, {"stride": 2, "padding": 1, "ceil_mode": True,
+                                                 "count_include_pad": False}, [2, 2, 8, 8], False),
+    ("avg2_divisor3", "AvgPool2d", 2, {"divisor_override": 3}, [1, 2, 6, 6], False),
 ]
 
 

@@ -136,7 +136,8 @@ func (Device) MaxPool2d(y, idx, x device.Buffer, xOff, planes int, g device.Conv
 }
 
 func maxPlane(y, idx, x []float32, g *device.ConvGeom) {
-	if *g == (device.ConvGeom{H: g.H, W: g.W, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: g.OH, OW: g.OW}) {
+	if *g == (device.ConvGeom{H: g.H, W: g.W, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: g.OH, OW: g.OW}) &&
+		2*g.OH <= g.H && 2*g.OW <= g.W { // no ceil-mode window past the edge
 		maxPlane2x2(y, idx, x, g.W, g.OH, g.OW)
 		return
 	}
@@ -215,10 +216,9 @@ func (Device) MaxPool2dBackward(dx, gy device.Buffer, gOff int, idx device.Buffe
 }
 
 // AvgPool2d writes window means, dividing by KH·KW (see device.Conv).
-func (Device) AvgPool2d(y, x device.Buffer, xOff, planes int, g device.ConvGeom) {
+func (Device) AvgPool2d(y, x device.Buffer, xOff, planes int, g device.ConvGeom, div device.AvgDivisor) {
 	ys, xs := f32s(y), f32s(x)
 	hw, l := g.H*g.W, g.OH*g.OW
-	inv := 1 / float32(g.KH*g.KW)
 	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			x, y := xs[xOff+p*hw:][:hw], ys[p*l:][:l]
@@ -232,7 +232,7 @@ func (Device) AvgPool2d(y, x device.Buffer, xOff, planes int, g device.ConvGeom)
 							s += v
 						}
 					}
-					y[oh*g.OW+ow] = s * inv
+					y[oh*g.OW+ow] = s / float32(div.Of(&g, oh*g.SH-g.PH, ow*g.SW-g.PW))
 				}
 			}
 		}
@@ -245,10 +245,9 @@ func clampWindow(start, k, n int) (lo, hi int) {
 }
 
 // AvgPool2dBackward spreads each gradient evenly over its window.
-func (Device) AvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device.ConvGeom) {
+func (Device) AvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device.ConvGeom, div device.AvgDivisor) {
 	ds, gs := f32s(dx), f32s(gy)
 	hw, l := g.H*g.W, g.OH*g.OW
-	inv := 1 / float32(g.KH*g.KW)
 	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			d, gp := ds[p*hw:][:hw], gs[gOff+p*l:][:l]
@@ -257,7 +256,7 @@ func (Device) AvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device
 				h0, h1 := clampWindow(oh*g.SH-g.PH, g.KH, g.H)
 				for ow := range g.OW {
 					w0, w1 := clampWindow(ow*g.SW-g.PW, g.KW, g.W)
-					v := gp[oh*g.OW+ow] * inv
+					v := gp[oh*g.OW+ow] / float32(div.Of(&g, oh*g.SH-g.PH, ow*g.SW-g.PW))
 					for ih := h0; ih < h1; ih++ {
 						row := d[ih*g.W+w0 : ih*g.W+w1]
 						for i := range row {

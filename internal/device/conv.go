@@ -36,15 +36,38 @@ type Conv interface {
 	// MaxPool2dBackward overwrites dx [planes, H, W] with gy [planes, OH,
 	// OW] (from gOff) summed at the positions idx holds.
 	MaxPool2dBackward(dx, gy Buffer, gOff int, idx Buffer, planes int, g ConvGeom)
-	// AvgPool2d writes the window means into y, the padding counted as
-	// zeros in the mean (count_include_pad), so every mean divides by KH·KW.
-	AvgPool2d(y, x Buffer, xOff, planes int, g ConvGeom)
+	// AvgPool2d writes the window sums divided as div says into y.
+	AvgPool2d(y, x Buffer, xOff, planes int, g ConvGeom, div AvgDivisor)
 	// AvgPool2dBackward overwrites dx with AvgPool2d's adjoint applied to gy.
-	AvgPool2dBackward(dx, gy Buffer, gOff, planes int, g ConvGeom)
+	AvgPool2dBackward(dx, gy Buffer, gOff, planes int, g ConvGeom, div AvgDivisor)
 	// AdaptiveAvgPool2d averages, for output (i, j), the input rows
 	// ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉−1 and the columns likewise (only H, W, OH,
 	// OW of g are read).
 	AdaptiveAvgPool2d(y, x Buffer, xOff, planes int, g ConvGeom)
 	// AdaptiveAvgPool2dBackward overwrites dx with the adjoint applied to gy.
 	AdaptiveAvgPool2dBackward(dx, gy Buffer, gOff, planes int, g ConvGeom)
+}
+
+// AvgDivisor is what average pooling divides a window's sum by, as
+// PyTorch's avg_pool2d: by default the window's size within the padded
+// input (KH·KW, less where a ceil-mode window hangs past the padding),
+// the padding counted as zeros (count_include_pad); with ExcludePad the
+// number of input elements under the window; Override > 0 replaces both
+// (divisor_override).
+type AvgDivisor struct {
+	ExcludePad bool
+	Override   int
+}
+
+// Of returns the divisor of the window whose rows start at h0 and columns
+// at w0 (input coordinates: h0 = oh·SH − PH may be negative).
+func (d AvgDivisor) Of(g *ConvGeom, h0, w0 int) int {
+	if d.Override > 0 {
+		return d.Override
+	}
+	h1, w1 := min(h0+g.KH, g.H+g.PH), min(w0+g.KW, g.W+g.PW)
+	if d.ExcludePad {
+		return (min(h1, g.H) - max(h0, 0)) * (min(w1, g.W) - max(w0, 0))
+	}
+	return (h1 - h0) * (w1 - w0)
 }
