@@ -223,7 +223,9 @@ func propagate(v *Tensor, gs []*Tensor, grads map[*Tensor]*Tensor, ar *gradArena
 			panic(&GradError{Op: v.node.op + "Backward", Why: "internal error: gradient of shape " +
 				shapeString(gj.shape) + " for input of shape " + shapeString(in.shape)})
 		}
-		gj = gj.Detach()
+		if gj.node != nil || gj.requiresGrad { // the gradient must not carry a graph
+			gj = gj.Detach()
+		}
 		if prev := grads[in]; prev != nil {
 			sum := binaryRaw("Add", addOp, prev, gj)
 			if ar.refs == nil {
