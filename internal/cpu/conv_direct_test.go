@@ -18,10 +18,11 @@ import (
 // times it against the path tensor.Conv2d takes (im2col of the batch with
 // a ones row for the bias, then a gemm per image, batched) and against one
 // gemm over the whole batch followed by a copy into [N, Cout, H, W]. On
-// the CNN's layers at batch 64 (2 threads, AVX-512) the direct one took
-// 1.5× (conv1) and 2.5× (conv2) the time of the batched im2col path, and
-// the one-gemm variant lost on conv1 and won nothing measurable on conv2,
-// so tensor.Conv2d keeps the batched im2col path.
+// the CNN's layers at batch 64 (2 threads, AVX-512, an idle machine) the
+// direct one took 2.6× (conv1: 0.81 vs 0.31 ms) and 3.6× (conv2: 11.6 vs
+// 3.2 ms) the time of the batched im2col path, and the one-gemm variant
+// took 1.5× on conv1 and the same on conv2, so tensor.Conv2d keeps the
+// batched im2col path.
 func directConv2d(y, x, w, b []float32, n, cout int, g device.ConvGeom) {
 	hp, wp := g.H+2*g.PH, g.W+2*g.PW
 	span := (g.OH-1)*wp + g.OW
