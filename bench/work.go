@@ -159,6 +159,8 @@ func mnistEpoch(out io.Writer, model nn.Module, o optim.Optimizer, bs int) error
 		o.ZeroGrad()
 		loss.Backward(tensor.FreeActivations()) // as fit does
 		o.Step()
+		x.Release() // as fit does (Loader.Release): the next batch reuses the memory
+		y.Release()
 	}
 	dt := time.Since(t).Seconds()
 	result(out, "value", dt, "s")

@@ -281,3 +281,30 @@ func TestMapFastAndSlowPathsAgree(t *testing.T) {
 		t.Fatalf("fast %v %v, slow %v %v", fx.Shape(), fx.Data(), sx.Shape(), sx.Data())
 	}
 }
+
+// TestLoaderRelease frees the batches of a FreshBatcher (TensorDataset, a
+// Subset of one) and leaves alone those of a dataset that may hand out its
+// own storage.
+func TestLoaderRelease(t *testing.T) {
+	td, err := NewTensorDataset(tensor.Randn(6, 3), tensor.FromInt64([]int64{0, 1, 2, 3, 4, 5}, 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ds := range []Dataset{td, Head(td, 4)} {
+		l := NewLoader(ds, Batch(2))
+		for x, y := range l.All() {
+			l.Release(x, y)
+			if err := tensor.Catch(func() { x.Sum() }); err != tensor.ErrFreed {
+				t.Fatalf("%T: a released batch was still readable (%v)", ds, err)
+			}
+			break
+		}
+	}
+	l := NewLoader(counting(4), Batch(2))
+	for x, y := range l.All() {
+		l.Release(x, y)
+		if err := tensor.Catch(func() { x.Sum(); y.Int64s() }); err != nil {
+			t.Fatalf("a batch of a dataset that is no FreshBatcher was released: %v", err)
+		}
+	}
+}

@@ -22,6 +22,16 @@ type Batcher interface {
 	Batch(idx []int) (x, y *tensor.Tensor)
 }
 
+// FreshBatcher is a Batcher whose batches are new storage that nothing
+// else holds, so whoever takes one may free it when done with it
+// (Loader.Release; fit does after each step): reusing that memory for the
+// next batch spares the page faults of fresh memory. TensorDataset,
+// mnist.Set and a Subset of one are.
+type FreshBatcher interface {
+	Batcher
+	FreshBatches() bool
+}
+
 // Collate gathers the examples idx of ds into one batch: through Batch
 // when ds is a Batcher, else by stacking its Items along a new first
 // dimension (PyTorch's default_collate).
@@ -88,6 +98,9 @@ func (d *TensorDataset) Item(i int) (x, y *tensor.Tensor) {
 	x, y = d.Batch([]int{i})
 	return x.Reshape(d.xShape...), y.Reshape(d.yShape...)
 }
+
+// FreshBatches reports true: Batch copies the examples into new tensors.
+func (d *TensorDataset) FreshBatches() bool { return true }
 
 // Batch gathers the examples idx; it panics if one is out of range.
 func (d *TensorDataset) Batch(idx []int) (x, y *tensor.Tensor) {
@@ -161,6 +174,12 @@ func (s *Subset) Len() int { return len(s.Indices) }
 
 // Item returns the i-th selected example.
 func (s *Subset) Item(i int) (x, y *tensor.Tensor) { return s.Dataset.Item(s.Indices[i]) }
+
+// FreshBatches reports whether the parent's batches are fresh.
+func (s *Subset) FreshBatches() bool {
+	f, ok := s.Dataset.(FreshBatcher)
+	return ok && f.FreshBatches()
+}
 
 // Batch gathers selected examples, through the parent's fast path if it
 // has one.

@@ -156,6 +156,23 @@ func (l *Loader) All() iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
 	}
 }
 
+// Release frees a batch that All yielded, once its user is done with it,
+// when the dataset is a FreshBatcher (its batches are new storage nothing
+// else holds), so that the next batch reuses the memory; otherwise, or for
+// a tensor that requires grad, it does nothing. x and y must not be used
+// afterwards.
+func (l *Loader) Release(x, y *tensor.Tensor) {
+	f, ok := l.ds.(FreshBatcher)
+	if !ok || !f.FreshBatches() {
+		return
+	}
+	for _, t := range []*tensor.Tensor{x, y} {
+		if t != nil && !t.RequiresGrad() {
+			t.Release()
+		}
+	}
+}
+
 // result is one built batch, or the panic that building it raised.
 type result struct {
 	x, y   *tensor.Tensor

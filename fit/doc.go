@@ -36,7 +36,9 @@
 // working set instead of leaving a step's worth of garbage for the
 // collector. Metrics see the predictions before that; a model that keeps
 // an intermediate tensor past its step must Clone it (reading a freed one
-// fails with tensor.ErrFreed).
+// fails with tensor.ErrFreed). When the dataset's batches are fresh
+// (data.FreshBatcher: TensorDataset, mnist.Set) each batch is freed after
+// its step too (data.Loader.Release), and the next one reuses its memory.
 //
 // # Checkpoints and resuming
 //

@@ -193,17 +193,21 @@ func (r *run) epoch() error {
 	for x, y := range r.train.All() {
 		if b < skip {
 			b++
+			r.train.Release(x, y)
 			continue
 		}
 		if r.ctx.Err() != nil {
 			p.Batch, p.Partial, p.Seconds = b, t, p.Seconds+time.Since(start).Seconds()
 			return r.interrupted()
 		}
-		if err := r.step(x, y, t, e, b); err != nil {
+		n := y.Size(0)
+		err := r.step(x, y, t, e, b)
+		r.train.Release(x, y) // the step is done with the batch: the next reuses its memory
+		if err != nil {
 			return err
 		}
 		b++
-		seen += y.Shape()[0]
+		seen += n
 		r.rep.step(seen, t.loss())
 	}
 	values := t.results("")

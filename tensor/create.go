@@ -17,7 +17,7 @@ func New(data []float32, shape ...int) *Tensor {
 	if numel(shape) != len(data) {
 		shapePanic("New", shape, nil, "needs %d elements, got %d", numel(shape), len(data))
 	}
-	t := empty(defaultDevice(), Float32, shape)
+	t := emptyUninit(defaultDevice(), Float32, shape) // every element written next
 	t.dev.WriteF32(t.buf, 0, data)
 	return t
 }

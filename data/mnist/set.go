@@ -28,9 +28,12 @@ type Set struct {
 }
 
 var (
-	_ data.Dataset = (*Set)(nil)
-	_ data.Batcher = (*Set)(nil)
+	_ data.Dataset      = (*Set)(nil)
+	_ data.FreshBatcher = (*Set)(nil)
 )
+
+// FreshBatches reports true: Batch converts the examples into new tensors.
+func (s *Set) FreshBatches() bool { return true }
 
 // pixel maps a byte to its [0, 1] value; normal maps it to the normalized one.
 var pixel, normal [256]float32
