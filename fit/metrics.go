@@ -148,7 +148,11 @@ func Predict(model nn.Module, l *data.Loader, fn func(pred, target *tensor.Tenso
 	return tensor.Catch(func() {
 		tensor.NoGrad(func() {
 			for x, y := range l.All() {
-				fn(model.Forward(x), y)
+				pred := model.Forward(x)
+				fn(pred, y)
+				if !pred.SharesStorage(x) { // fn never saw x's storage
+					l.Release(x, nil)
+				}
 			}
 		})
 	})
