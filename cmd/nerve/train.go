@@ -58,7 +58,7 @@ func newTrainFlags(kind string, stdout io.Writer) *trainFlags {
 	fs := newFlags("train "+kind, synopsis, stdout)
 	usage := "passes over the training data"
 	if kind == "mnist" {
-		usage += " (4 for --model cnn, which needs the fourth to pass 99% test accuracy)"
+		usage += " (4 for --model cnn: its test accuracy reaches about 99% in the fourth)"
 	}
 	fs.IntVar(&f.epochs, "epochs", epochs, usage)
 	fs.IntVar(&f.batch, "batch", batch, "examples per batch")
