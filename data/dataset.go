@@ -26,7 +26,8 @@ type Batcher interface {
 // else holds, so whoever takes one may free it when done with it
 // (Loader.Release; fit does after each step): reusing that memory for the
 // next batch spares the page faults of fresh memory. TensorDataset,
-// mnist.Set and a Subset of one are.
+// mnist.Set and a Subset of one are; a type that embeds one of them and
+// overrides Batch must override FreshBatches too.
 type FreshBatcher interface {
 	Batcher
 	FreshBatches() bool
