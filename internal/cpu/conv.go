@@ -215,92 +215,79 @@ func (Device) MaxPool2dBackward(dx, gy device.Buffer, gOff int, idx device.Buffe
 	})
 }
 
-// AvgPool2d writes window means, dividing by KH·KW (see device.Conv).
+// AvgPool2d writes window means, each window's sum divided as div says
+// (see device.Conv).
 func (Device) AvgPool2d(y, x device.Buffer, xOff, planes int, g device.ConvGeom, div device.AvgDivisor) {
-	ys, xs := f32s(y), f32s(x)
-	hw, l := g.H*g.W, g.OH*g.OW
-	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			x, y := xs[xOff+p*hw:][:hw], ys[p*l:][:l]
-			for oh := range g.OH {
-				h0, h1 := clampWindow(oh*g.SH-g.PH, g.KH, g.H)
-				for ow := range g.OW {
-					w0, w1 := clampWindow(ow*g.SW-g.PW, g.KW, g.W)
-					var s float32
-					for ih := h0; ih < h1; ih++ {
-						for _, v := range x[ih*g.W+w0 : ih*g.W+w1] {
-							s += v
-						}
-					}
-					y[oh*g.OW+ow] = s / float32(div.Of(&g, oh*g.SH-g.PH, ow*g.SW-g.PW))
-				}
-			}
-		}
-	})
-}
-
-// clampWindow clips the window [start, start+k) to [0, n).
-func clampWindow(start, k, n int) (lo, hi int) {
-	return max(start, 0), min(start+k, n)
+	windowMeans(y, x, xOff, planes, &g, avgWindow(&g, div))
 }
 
 // AvgPool2dBackward spreads each gradient evenly over its window.
 func (Device) AvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device.ConvGeom, div device.AvgDivisor) {
-	ds, gs := f32s(dx), f32s(gy)
-	hw, l := g.H*g.W, g.OH*g.OW
-	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			d, gp := ds[p*hw:][:hw], gs[gOff+p*l:][:l]
-			clear(d)
-			for oh := range g.OH {
-				h0, h1 := clampWindow(oh*g.SH-g.PH, g.KH, g.H)
-				for ow := range g.OW {
-					w0, w1 := clampWindow(ow*g.SW-g.PW, g.KW, g.W)
-					v := gp[oh*g.OW+ow] / float32(div.Of(&g, oh*g.SH-g.PH, ow*g.SW-g.PW))
-					for ih := h0; ih < h1; ih++ {
-						row := d[ih*g.W+w0 : ih*g.W+w1]
-						for i := range row {
-							row[i] += v
-						}
-					}
-				}
-			}
-		}
-	})
-}
-
-// adaptiveWindow is PyTorch's window of output i of n over a size-s axis:
-// [⌊i·s/n⌋, ⌈(i+1)·s/n⌉).
-func adaptiveWindow(i, s, n int) (lo, hi int) {
-	return i * s / n, ((i+1)*s + n - 1) / n
+	windowMeansBackward(dx, gy, gOff, planes, &g, avgWindow(&g, div))
 }
 
 // AdaptiveAvgPool2d averages PyTorch's adaptive windows (see device.Conv).
 func (Device) AdaptiveAvgPool2d(y, x device.Buffer, xOff, planes int, g device.ConvGeom) {
+	windowMeans(y, x, xOff, planes, &g, adaptiveWindows(&g))
+}
+
+// AdaptiveAvgPool2dBackward spreads each gradient evenly over its window.
+func (Device) AdaptiveAvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device.ConvGeom) {
+	windowMeansBackward(dx, gy, gOff, planes, &g, adaptiveWindows(&g))
+}
+
+// meanWindow gives output (oh, ow)'s window of the input plane, rows
+// [h0, h1) and columns [w0, w1), and what its sum is divided by.
+type meanWindow func(oh, ow int) (h0, h1, w0, w1 int, div float32)
+
+// avgWindow is AvgPool2d's: the kernel window clipped to the input, divided
+// as div says.
+func avgWindow(g *device.ConvGeom, div device.AvgDivisor) meanWindow {
+	return func(oh, ow int) (h0, h1, w0, w1 int, d float32) {
+		hs, ws := oh*g.SH-g.PH, ow*g.SW-g.PW
+		h0, h1 = max(hs, 0), min(hs+g.KH, g.H)
+		w0, w1 = max(ws, 0), min(ws+g.KW, g.W)
+		return h0, h1, w0, w1, float32(div.Of(g, hs, ws))
+	}
+}
+
+// adaptiveWindows is AdaptiveAvgPool2d's: PyTorch's window of output i of
+// n over a size-s axis is [⌊i·s/n⌋, ⌈(i+1)·s/n⌉), divided by its size.
+func adaptiveWindows(g *device.ConvGeom) meanWindow {
+	return func(oh, ow int) (h0, h1, w0, w1 int, d float32) {
+		h0, h1 = oh*g.H/g.OH, ((oh+1)*g.H+g.OH-1)/g.OH
+		w0, w1 = ow*g.W/g.OW, ((ow+1)*g.W+g.OW-1)/g.OW
+		return h0, h1, w0, w1, float32((h1 - h0) * (w1 - w0))
+	}
+}
+
+// windowMeans writes, for each of planes planes of x [H, W] (from xOff),
+// the mean of every output's window into y [planes, OH, OW].
+func windowMeans(y, x device.Buffer, xOff, planes int, g *device.ConvGeom, win meanWindow) {
 	ys, xs := f32s(y), f32s(x)
 	hw, l := g.H*g.W, g.OH*g.OW
 	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			x, y := xs[xOff+p*hw:][:hw], ys[p*l:][:l]
 			for oh := range g.OH {
-				h0, h1 := adaptiveWindow(oh, g.H, g.OH)
 				for ow := range g.OW {
-					w0, w1 := adaptiveWindow(ow, g.W, g.OW)
+					h0, h1, w0, w1, div := win(oh, ow)
 					var s float32
 					for ih := h0; ih < h1; ih++ {
 						for _, v := range x[ih*g.W+w0 : ih*g.W+w1] {
 							s += v
 						}
 					}
-					y[oh*g.OW+ow] = s / float32((h1-h0)*(w1-w0))
+					y[oh*g.OW+ow] = s / div
 				}
 			}
 		}
 	})
 }
 
-// AdaptiveAvgPool2dBackward spreads each gradient evenly over its window.
-func (Device) AdaptiveAvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, g device.ConvGeom) {
+// windowMeansBackward overwrites dx with windowMeans's adjoint applied to
+// gy (from gOff): each gradient spread evenly over its window.
+func windowMeansBackward(dx, gy device.Buffer, gOff, planes int, g *device.ConvGeom, win meanWindow) {
 	ds, gs := f32s(dx), f32s(gy)
 	hw, l := g.H*g.W, g.OH*g.OW
 	parallelFor(planes, planeGrain(hw), func(lo, hi int) {
@@ -308,10 +295,9 @@ func (Device) AdaptiveAvgPool2dBackward(dx, gy device.Buffer, gOff, planes int, 
 			d, gp := ds[p*hw:][:hw], gs[gOff+p*l:][:l]
 			clear(d)
 			for oh := range g.OH {
-				h0, h1 := adaptiveWindow(oh, g.H, g.OH)
 				for ow := range g.OW {
-					w0, w1 := adaptiveWindow(ow, g.W, g.OW)
-					v := gp[oh*g.OW+ow] / float32((h1-h0)*(w1-w0))
+					h0, h1, w0, w1, div := win(oh, ow)
+					v := gp[oh*g.OW+ow] / div
 					for ih := h0; ih < h1; ih++ {
 						row := d[ih*g.W+w0 : ih*g.W+w1]
 						for i := range row {
