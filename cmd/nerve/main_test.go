@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -181,6 +182,7 @@ func TestErrorsExitWithOneLine(t *testing.T) {
 		{[]string{"train", "mnist", "--epochs", "three"}, 2, "invalid value"},
 		{[]string{"train", "mnist", "--bogus"}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"train", "mnist", "--optimizer", "lbfgs"}, 2, `--optimizer "lbfgs"`},
+		{[]string{"train", "mnist", "--schedule", "warm"}, 2, `--schedule "warm": want one of none, step, cosine, onecycle`},
 		{[]string{"train", "mnist", "--model", "transformer"}, 2, `--model "transformer": want one of mlp, cnn, lstm`},
 		{[]string{"train", "csv", "x.csv", "--model", "cnn"}, 2, "flag provided but not defined: -model"},
 		{[]string{"train", "mnist", "--hidden", "512,x"}, 2, "--hidden"},
@@ -229,7 +231,7 @@ func TestHelpIsComplete(t *testing.T) {
 		flags []string
 	}{
 		{[]string{"--help"}, []string{"train mnist", "train csv", "eval", "predict", "lr-find", "summary"}},
-		{[]string{"train", "mnist", "--help"}, []string{"-epochs", "-batch", "-lr", "-optimizer", "-seed", "-hidden", "-data", "-out", "-resume", "-workers", "-limit", "muon"}},
+		{[]string{"train", "mnist", "--help"}, []string{"-epochs", "-batch", "-lr", "-optimizer", "-seed", "-hidden", "-data", "-out", "-resume", "-workers", "-limit", "-schedule", "muon"}},
 		{[]string{"train", "csv", "--help"}, []string{"-target", "-task", "-val-split", "-epochs"}},
 		{[]string{"eval", "--help"}, []string{"RUN_DIR", "-data"}},
 		{[]string{"predict", "--help"}, []string{"IMAGE.png"}},
@@ -320,5 +322,39 @@ func TestTrainCSVAndResume(t *testing.T) {
 	fmt.Sscanf(stdout[strings.Index(stdout, "accuracy ")+9:], "%g", &acc)
 	if acc < 90 {
 		t.Fatalf("classification accuracy %v%%:\n%s", acc, stdout)
+	}
+}
+
+// TestTrainSchedule checks that --schedule sets each epoch's rate and that
+// a resumed run given more epochs goes on at the schedule's last rate.
+func TestTrainSchedule(t *testing.T) {
+	if raceEnabled {
+		t.Skip("end-to-end training runs without the race detector")
+	}
+	tmp := t.TempDir()
+	reg := filepath.Join(tmp, "reg.csv")
+	writeCSV(t, reg, 100, false)
+	out := filepath.Join(tmp, "run")
+	status, stdout, errs := nerve("train", "csv", reg, "--epochs", "3", "--schedule", "step", "--lr", "0.01", "--hidden", "8", "--out", out)
+	if status != 0 || !strings.Contains(stdout, "lr 0.01 (step schedule)") {
+		t.Fatalf("train: %d\n%s%s", status, stdout, errs)
+	}
+	status, more, errs := nerve("train", "csv", reg, "--resume", out, "--epochs", "5")
+	if status != 0 {
+		t.Fatalf("resume: %d\n%s%s", status, more, errs)
+	}
+	want := map[string]string{"1/3": "0.01", "2/3": "0.007", "3/3": "0.0049", "4/5": "0.0049", "5/5": "0.0049"}
+	for _, line := range strings.Split(stdout+more, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "epoch" || want[f[1]] == "" {
+			continue
+		}
+		if i := slices.Index(f, "lr"); i < 0 || f[i+1] != want[f[1]] {
+			t.Errorf("epoch %s: want lr %s in %q", f[1], want[f[1]], line)
+		}
+		delete(want, f[1])
+	}
+	if len(want) > 0 {
+		t.Errorf("epochs missing from the output: %v\n%s%s", want, stdout, more)
 	}
 }

@@ -11,9 +11,11 @@ import (
 	"strings"
 
 	"github.com/nervelab/nerve/data/csv"
+	"github.com/nervelab/nerve/fit"
 	"github.com/nervelab/nerve/internal/atomicfile"
 	"github.com/nervelab/nerve/nn"
 	"github.com/nervelab/nerve/optim"
+	"github.com/nervelab/nerve/optim/sched"
 	"github.com/nervelab/nerve/tensor"
 )
 
@@ -45,6 +47,11 @@ type config struct {
 	Optimizer string   `json:"optimizer"`
 	Seed      uint64   `json:"seed"`
 	Workers   int      `json:"workers"`
+
+	// Schedule is the learning-rate schedule ("" or "none": constant),
+	// spanning ScheduleEpochs epochs (the run's first --epochs).
+	Schedule       string `json:"schedule,omitempty"`
+	ScheduleEpochs int    `json:"schedule_epochs,omitempty"`
 
 	Normalize bool   `json:"normalize,omitempty"` // MNIST: (x − 0.1307) / 0.3081
 	DataDir   string `json:"data_dir,omitempty"`  // MNIST: where the IDX files were read
@@ -200,6 +207,51 @@ func newOptimizer(name string, params []*tensor.Tensor, lr float64) (optim.Optim
 		return optim.NewMuon(params, optim.MuonConfig{LR: lr}), nil
 	}
 	return nil, usagef("--optimizer %q: want one of %s", name, strings.Join(optimizers, ", "))
+}
+
+// schedules are the values of --schedule.
+var schedules = []string{"none", "step", "cosine", "onecycle"}
+
+// newSchedule returns the learning-rate schedule name over epochs epochs of
+// batches steps, or nil for "none". It must be made right after the
+// optimizer, whose rate it reads as the base (onecycle's peak):
+//
+//   - step: ×0.7 after every epoch, as PyTorch's MNIST example
+//     (StepLR(step_size=1, gamma=0.7));
+//   - cosine: CosineAnnealingLR with T_max = epochs, stepped per epoch;
+//   - onecycle: OneCycleLR peaking at the rate, stepped per batch.
+//
+// A resumed run given more epochs than the schedule spans goes on at the
+// rate of the schedule's last epoch (or batch).
+func newSchedule(name string, opt optim.Optimizer, lr float64, epochs, batches int) (fit.Schedule, error) {
+	var s sched.Scheduler
+	limit := epochs - 1
+	switch name {
+	case "", "none":
+		return nil, nil
+	case "step":
+		s = sched.NewStepLR(opt, sched.StepConfig{StepSize: 1, Gamma: 0.7})
+	case "cosine":
+		s = sched.NewCosineAnnealingLR(opt, sched.CosineConfig{TMax: epochs})
+	case "onecycle":
+		limit = epochs*batches - 1
+		s = sched.NewOneCycleLR(opt, sched.OneCycleConfig{MaxLR: lr, TotalSteps: epochs * batches})
+	default:
+		return nil, usagef("--schedule %q: want one of %s", name, strings.Join(schedules, ", "))
+	}
+	return held{s, limit}, nil
+}
+
+// held is a schedule that takes at most limit steps.
+type held struct {
+	sched.Scheduler
+	limit int
+}
+
+func (h held) Step() {
+	if h.State().LastEpoch < h.limit {
+		h.Scheduler.Step()
+	}
 }
 
 // saveConfig writes config.json atomically.
