@@ -376,6 +376,9 @@ func packB(dst, b []float32, ob, ldb int, trans bool, pc, kc, j0, j1, nr int) {
 			clear(d)
 		}
 		if !trans {
+			if cols == nr && copyRows(d, b, ob+pc*ldb+jr, ldb, kc, nr) {
+				continue
+			}
 			for k := range kc {
 				copy(d[k*nr:k*nr+cols], b[ob+(pc+k)*ldb+jr:])
 			}

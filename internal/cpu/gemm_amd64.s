@@ -1381,3 +1381,69 @@ transpose14AVX512_loop:
 transpose14AVX512_done:
 	VZEROUPPER
 	RET
+
+// func copyRows32AVX512(dst *float32, src *float32, ld int, rows int)
+TEXT ·copyRows32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	MOVQ rows+24(FP), CX
+	SHRQ $1, CX
+	JZ copyRows32AVX512_last
+copyRows32AVX512_loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS (SI)(DX*1), Z2
+	VMOVUPS 64(SI)(DX*1), Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	LEAQ (SI)(DX*2), SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ copyRows32AVX512_loop
+copyRows32AVX512_last:
+	MOVQ rows+24(FP), CX
+	ANDQ $1, CX
+	JZ copyRows32AVX512_done
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+copyRows32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func copyRows16AVX2(dst *float32, src *float32, ld int, rows int)
+TEXT ·copyRows16AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	MOVQ rows+24(FP), CX
+	SHRQ $1, CX
+	JZ copyRows16AVX2_last
+copyRows16AVX2_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (SI)(DX*1), Y2
+	VMOVUPS 32(SI)(DX*1), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	LEAQ (SI)(DX*2), SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ copyRows16AVX2_loop
+copyRows16AVX2_last:
+	MOVQ rows+24(FP), CX
+	ANDQ $1, CX
+	JZ copyRows16AVX2_done
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+copyRows16AVX2_done:
+	VZEROUPPER
+	RET

@@ -176,3 +176,48 @@ func TestTransposeBlocks(t *testing.T) {
 	}()
 	transposeBlocks(make([]float32, 16*16), 16, make([]float32, 15*16+15), 0, 16, 16, 16)
 }
+
+// TestCopyRows checks the packing loops of a row-major B against plain
+// copies: every row count 0..67 and a few long ones, unaligned source and
+// destination, guards around the destination, both widths.
+func TestCopyRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const guard = -12345.5
+	for _, nr := range []int{32, 16} {
+		for _, rows := range append(seq(68), 255, 342, 1001) {
+			ld, so := nr+7, 3
+			src := make([]float32, so+max(rows, 1)*ld)
+			for i := range src {
+				src[i] = r.Float32()
+			}
+			dst := make([]float32, rows*nr+2)
+			for i := range dst {
+				dst[i] = guard
+			}
+			if !copyRows(dst[1:], src, so, ld, rows, nr) {
+				if rows > 0 && (nr == 32 && hasAVX512 || nr == 16 && cpu.X86.HasAVX2) {
+					t.Fatalf("nr=%d rows=%d: no SIMD copy on a CPU that has one", nr, rows)
+				}
+				continue
+			}
+			for i, v := range dst {
+				want := float32(guard)
+				if k, c := (i-1)/nr, (i-1)%nr; i > 0 && k < rows {
+					want = src[so+k*ld+c]
+				}
+				if v != want {
+					t.Fatalf("nr=%d rows=%d: dst[%d] = %v, want %v", nr, rows, i-1, v, want)
+				}
+			}
+		}
+	}
+	if !hasAVX512 {
+		return
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("short source did not panic")
+		}
+	}()
+	copyRows(make([]float32, 4*32), make([]float32, 3*40+31), 0, 40, 4, 32)
+}

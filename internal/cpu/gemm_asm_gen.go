@@ -40,6 +40,8 @@ func main() {
 	gen(&w, kernel{name: "kernelAVX2Set", mr: 6, nv: 2, lanes: 8, reg: "Y", zero: "VXORPS", set: true})
 	genTranspose(&w, "transpose16AVX512", 16)
 	genTranspose(&w, "transpose14AVX512", 14)
+	genCopyRows(&w, "copyRows32AVX512", "Z", 64)
+	genCopyRows(&w, "copyRows16AVX2", "Y", 32)
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -250,6 +252,50 @@ func genTranspose(w *bytes.Buffer, name string, rows int) {
 	p("ADDQ $64, R8")
 	p("DECQ CX")
 	p("JNZ %s_loop", name)
+	fmt.Fprintf(w, "%s_done:\n", name)
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// genCopyRows writes a routine that packs a sliver of a row-major B (see
+// packB): rows rows of two vectors each, ld bytes apart in src, stored
+// back to back in dst.
+//
+//	func name(dst *float32, src *float32, ld int, rows int)
+//
+// SI walks src and DI walks dst, two rows per step; CX counts pairs.
+func genCopyRows(w *bytes.Buffer, name, reg string, vbytes int) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	row := 2 * vbytes
+	fmt.Fprintf(w, "\n// func %s(dst *float32, src *float32, ld int, rows int)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ src+8(FP), SI")
+	p("MOVQ ld+16(FP), DX")
+	p("MOVQ rows+24(FP), CX")
+	p("SHRQ $1, CX")
+	p("JZ %s_last", name)
+	fmt.Fprintf(w, "%s_loop:\n", name)
+	p("VMOVUPS (SI), %s0", reg)
+	p("VMOVUPS %d(SI), %s1", vbytes, reg)
+	p("VMOVUPS (SI)(DX*1), %s2", reg)
+	p("VMOVUPS %d(SI)(DX*1), %s3", vbytes, reg)
+	p("VMOVUPS %s0, (DI)", reg)
+	p("VMOVUPS %s1, %d(DI)", reg, vbytes)
+	p("VMOVUPS %s2, %d(DI)", reg, row)
+	p("VMOVUPS %s3, %d(DI)", reg, row+vbytes)
+	p("LEAQ (SI)(DX*2), SI")
+	p("ADDQ $%d, DI", 2*row)
+	p("DECQ CX")
+	p("JNZ %s_loop", name)
+	fmt.Fprintf(w, "%s_last:\n", name)
+	p("MOVQ rows+24(FP), CX")
+	p("ANDQ $1, CX")
+	p("JZ %s_done", name)
+	p("VMOVUPS (SI), %s0", reg)
+	p("VMOVUPS %d(SI), %s1", vbytes, reg)
+	p("VMOVUPS %s0, (DI)", reg)
+	p("VMOVUPS %s1, %d(DI)", reg, vbytes)
 	fmt.Fprintf(w, "%s_done:\n", name)
 	p("VZEROUPPER")
 	p("RET")
