@@ -145,19 +145,33 @@ func gemmLoops(p *device.GemmParams, a, b, c []float32, t gemmTask) {
 		bk, bj = 1, p.LDB
 	}
 	scaleTile(c, oc+t.i0*p.LDC+t.j0, p.LDC, t.i1-t.i0, t.j1-t.j0, p.Beta)
-	for i := t.i0; i < t.i1; i++ {
-		crow := c[oc+i*p.LDC+t.j0 : oc+i*p.LDC+t.j1]
-		if !p.TransB && len(crow) >= 16 {
+	if !p.TransB && t.j1-t.j0 >= 16 {
+		for i := t.i0; i < t.i1; i++ {
+			crow := c[oc+i*p.LDC+t.j0 : oc+i*p.LDC+t.j1]
 			for k := range p.K {
 				axpy(crow, b[ob+k*bk+t.j0:], p.Alpha*a[oa+i*ai+k*ak])
 			}
-			continue
 		}
-		for j := range crow {
-			crow[j] += p.Alpha * dot(a, oa+i*ai, ak, b, ob+(t.j0+j)*bj, bk, p.K)
+		return
+	}
+	// Dot products, over K a slice at a time, so that the slices of B's
+	// columns stay in cache for every row of the task (a weight gradient
+	// of a convolution has K = N·H·W in the tens of thousands).
+	for k0 := 0; k0 < p.K; k0 += dotSlice {
+		kn := min(dotSlice, p.K-k0)
+		for i := t.i0; i < t.i1; i++ {
+			crow := c[oc+i*p.LDC+t.j0 : oc+i*p.LDC+t.j1]
+			for j := range crow {
+				crow[j] += p.Alpha * dot(a, oa+i*ai+k0*ak, ak, b, ob+(t.j0+j)*bj+k0*bk, bk, kn)
+			}
 		}
 	}
 }
+
+// dotSlice is the stretch of K that gemmLoops' dot products cover at a
+// time: a slice of a row of A and of every column of B it meets, 8 KiB
+// each, stay in L2 while the task's rows go by.
+const dotSlice = 2048
 
 // dot returns Σ x[xo+k·xs]·y[yo+k·ys] for k < n, with four partial sums
 // on unit strides.
@@ -193,16 +207,20 @@ func dotRef(xv, yv []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// gemmThin splits gemmLoops over the pool by rows and column blocks of C.
+// gemmThin splits gemmLoops over the pool by blocks of rows and of
+// columns of C: about four blocks of rows per worker, so that each block
+// reads its slices of B for several rows.
 func gemmThin(p *device.GemmParams, a, b, c []float32) {
 	const cols = 1024
 	nt := ceilDiv(p.N, cols)
-	units := p.Batch * p.M * nt
-	parallelFor(units, max(1, parallelThreshold/(p.K*min(cols, p.N))), func(lo, hi int) {
+	rows := max(1, p.M/(4*numWorkers()))
+	mt := ceilDiv(p.M, rows)
+	units := p.Batch * mt * nt
+	parallelFor(units, max(1, parallelThreshold/(p.K*rows*min(cols, p.N))), func(lo, hi int) {
 		for u := lo; u < hi; u++ {
 			r, j0 := u/nt, (u%nt)*cols
-			bi, i := r/p.M, r%p.M
-			gemmLoops(p, a, b, c, gemmTask{bi, i, i + 1, j0, min(j0+cols, p.N)})
+			bi, i0 := r/mt, (r%mt)*rows
+			gemmLoops(p, a, b, c, gemmTask{bi, i0, min(i0+rows, p.M), j0, min(j0+cols, p.N)})
 		}
 	})
 }

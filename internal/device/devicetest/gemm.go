@@ -148,7 +148,8 @@ var transposes = [][2]bool{{false, false}, {true, false}, {false, true}, {true, 
 func testGemmSizes(t *testing.T, dev device.Device, r *rand.Rand) {
 	small := []int{1, 2, 3, 7, 17, 33}
 	big := [][3]int{{65, 130, 33}, {130, 65, 130}, {130, 130, 130}, {65, 65, 65}, {1, 130, 65},
-		{130, 1, 130}, {130, 130, 1}, {33, 65, 130}, {300, 200, 150}, {2, 700, 300}, {700, 3, 300}}
+		{130, 1, 130}, {130, 130, 1}, {33, 65, 130}, {300, 200, 150}, {2, 700, 300}, {700, 3, 300},
+		{32, 9, 5000}, {3, 2, 4500}} // long K: a convolution's weight gradient
 	for _, tr := range transposes {
 		for _, m := range small {
 			for _, n := range small {
@@ -184,7 +185,7 @@ func testGemmAlphaBeta(t *testing.T, dev device.Device, r *rand.Rand) {
 // testGemmLayouts uses leading dimensions wider than the matrices (NaN
 // padding in A and B, guards in C) and nonzero offsets.
 func testGemmLayouts(t *testing.T, dev device.Device, r *rand.Rand) {
-	for _, s := range [][3]int{{5, 6, 7}, {33, 17, 65}, {130, 70, 90}} {
+	for _, s := range [][3]int{{5, 6, 7}, {33, 17, 65}, {130, 70, 90}, {20, 9, 4200}} {
 		for _, tr := range transposes {
 			runGemm(t, dev, r, gemmCase{batch: 1, m: s[0], n: s[1], k: s[2], transA: tr[0], transB: tr[1],
 				alpha: 1, beta: 0.5, padA: 3, padB: 5, padC: 2, offA: 5, offB: 2, offC: 3})
