@@ -29,12 +29,32 @@ func NewSequential(mods ...Module) *Sequential { return &Sequential{Layers: mods
 // ReLU given such an output overwrites it in place. The
 // Sequential's input and outputs of (or inputs to) layers of other types
 // are never released, since those may keep them.
+//
+// A ReLU followed by a max pooling runs after it instead: the two commute
+// (the largest of the rectified values is the rectified largest value,
+// and the gradient reaches the same element), and the ReLU then touches a
+// quarter of the elements of a 2×2 pooling.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	in, release := x, !tensor.GradEnabled()
-	for i, m := range s.Layers {
+	for i := 0; i < len(s.Layers); i++ {
+		m := s.Layers[i]
 		// dead: x is an output of a nerve layer that only m will read.
 		dead := release && i > 0 && transient(s.Layers[i-1]) && transient(m) &&
 			!x.SharesStorage(in) && !x.RequiresGrad()
+		if isReLU(m) && i+1 < len(s.Layers) && isMaxPool(s.Layers[i+1]) {
+			out := s.Layers[i+1].Forward(x)
+			if dead && !out.SharesStorage(x) {
+				x.Release()
+			}
+			if release && !out.SharesStorage(x) && !out.SharesStorage(in) {
+				out.ReLUInPlace()
+			} else {
+				out = m.Forward(out)
+			}
+			x = out
+			i++
+			continue
+		}
 		if isReLU(m) && dead {
 			x.ReLUInPlace() // PyTorch's ReLU(inplace=True), where it is safe
 			continue
@@ -97,6 +117,15 @@ type Identity struct{}
 
 // Forward returns x.
 func (Identity) Forward(x *tensor.Tensor) *tensor.Tensor { return x }
+
+// isMaxPool reports whether m is one of nerve's max poolings.
+func isMaxPool(m Module) bool {
+	switch m.(type) {
+	case *MaxPool1d, *MaxPool2d:
+		return true
+	}
+	return false
+}
 
 func isReLU(m Module) bool {
 	switch m.(type) {

@@ -51,3 +51,60 @@ func TestSequentialInferenceReleases(t *testing.T) {
 		t.Fatalf("an inference call allocates %d bytes: its activations are not released", per)
 	}
 }
+
+// TestSequentialReLUBeforeMaxPool: a Sequential runs ReLU → max pooling
+// as pooling → ReLU; outputs and gradients are those of the layers run
+// one after the other, bit for bit, with and without a graph, including
+// windows that are all negative, hang over the padding or hold ties.
+func TestSequentialReLUBeforeMaxPool(t *testing.T) {
+	g := tensor.NewGenerator(11)
+	for _, c := range []struct {
+		name  string
+		pool  Module
+		shape []int
+	}{
+		{"2d 2x2", NewMaxPool2d(2), []int{3, 4, 8, 8}},
+		{"2d 3x3 s2 p1 ceil", NewMaxPool2d(3, PoolStride(2), PoolPadding(1), CeilMode()), []int{2, 3, 9, 9}},
+		{"1d 3 s2", NewMaxPool1d(3, PoolStride(2)), []int{2, 5, 13}},
+	} {
+		x := g.Randn(c.shape...)
+		d := x.Data()
+		for i := range d {
+			if i%7 == 0 {
+				d[i] = 0.5 // ties
+			} else if i%5 == 0 {
+				d[i] = -d[i] * d[i] // more negatives
+			}
+		}
+		x.SetRequiresGrad(true)
+		run := func(f func(*tensor.Tensor) *tensor.Tensor) (out, grad []float32) {
+			x.ZeroGrad()
+			y := f(x)
+			r := g.Randn(y.Shape()...)
+			y.Mul(r).Sum().Backward()
+			var y0 *tensor.Tensor
+			tensor.NoGrad(func() { y0 = f(x) })
+			for i, v := range y0.Data() {
+				if v != y.Data()[i] {
+					t.Fatalf("%s: output %d is %v without a graph, %v with one", c.name, i, v, y.Data()[i])
+				}
+			}
+			return y.Data(), x.Grad().Data()
+		}
+		seq := NewSequential(ReLU{}, c.pool)
+		g.Seed(5)
+		got, gotGrad := run(seq.Forward)
+		g.Seed(5)
+		want, wantGrad := run(func(x *tensor.Tensor) *tensor.Tensor { return c.pool.Forward(ReLU{}.Forward(x)) })
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: output %d is %v, want %v", c.name, i, got[i], want[i])
+			}
+		}
+		for i := range wantGrad {
+			if gotGrad[i] != wantGrad[i] {
+				t.Fatalf("%s: gradient %d is %v, want %v", c.name, i, gotGrad[i], wantGrad[i])
+			}
+		}
+	}
+}
