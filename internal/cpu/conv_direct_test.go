@@ -173,3 +173,19 @@ func BenchmarkConvForward(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCol2Im folds the columns' gradient of the tutorial CNN's
+// second convolution back onto its input, as its backward pass does.
+func BenchmarkCol2Im(b *testing.B) {
+	var d Device
+	c := cnnConvs[1]
+	k, l := c.g.C*c.g.KH*c.g.KW, c.g.OH*c.g.OW
+	cols := d.Alloc(device.Float32, k*c.n*l)
+	for i, cs := 0, f32s(cols); i < len(cs); i++ {
+		cs[i] = float32(i%13) - 6
+	}
+	dx := d.Alloc(device.Float32, c.n*c.g.C*c.g.H*c.g.W)
+	for b.Loop() {
+		d.Col2Im(dx, cols, c.n, c.g)
+	}
+}
