@@ -170,6 +170,7 @@ func mnistEpoch(out io.Writer, model nn.Module, o optim.Optimizer, bs int) error
 }
 
 func evaluate(model nn.Module, test *mnist.Set) float64 {
+	nn.Eval(model) // model.eval()
 	correct := 0
 	tensor.NoGrad(func() {
 		for i := 0; i < test.Len(); i += 1000 {

@@ -6,10 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nervelab/nerve/internal/gradcheck"
 	"github.com/nervelab/nerve/nn"
@@ -374,5 +376,26 @@ func TestConcurrentInference(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Fatal(e)
+	}
+}
+
+// TestEvalCollectsOnceASecond: Eval runs a garbage collection, and not
+// again within the second.
+func TestEvalCollectsOnceASecond(t *testing.T) {
+	m := nn.NewLinear(2, 2)
+	time.Sleep(1100 * time.Millisecond) // past any earlier test's collection
+	var before, mid, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	nn.Eval(m)
+	runtime.ReadMemStats(&mid)
+	for range 10 {
+		nn.Eval(m)
+	}
+	runtime.ReadMemStats(&after)
+	if mid.NumForcedGC != before.NumForcedGC+1 {
+		t.Fatalf("Eval ran %d forced collections, want 1", mid.NumForcedGC-before.NumForcedGC)
+	}
+	if after.NumForcedGC != mid.NumForcedGC {
+		t.Fatalf("10 more Evals within the second ran %d more collections, want 0", after.NumForcedGC-mid.NumForcedGC)
 	}
 }
