@@ -29,10 +29,10 @@ type Tensor struct {
 	strides []int
 	offset  int
 
-	requiresGrad bool
 	grad         *Tensor
 	node         *node // the op that made this tensor; nil for leaves
-	gradOwned    bool  // grad's storage is Backward's and nothing else's: ZeroGrad frees it
+	requiresGrad bool
+	gradOwned    bool // grad's storage is Backward's and nothing else's: ZeroGrad frees it
 }
 
 var (
