@@ -82,10 +82,17 @@ func newTensor(dev device.Device, shape []int) *Tensor {
 	dims := len(shape)
 	var t *Tensor
 	var both []int
-	if dims <= inlineDims {
+	switch {
+	case dims <= 1: // smaller objects mean fewer collections for tiny ops
+		td := &tensorDims1{}
+		t, both = &td.Tensor, td.dims[:2*dims]
+	case dims == 2:
+		td := &tensorDims2{}
+		t, both = &td.Tensor, td.dims[:4]
+	case dims <= inlineDims:
 		td := &tensorDims{}
 		t, both = &td.Tensor, td.dims[:2*dims]
-	} else {
+	default:
 		t, both = &Tensor{}, make([]int, 2*dims)
 	}
 	copy(both, shape)
@@ -106,6 +113,16 @@ const inlineDims = 4
 type tensorDims struct {
 	Tensor
 	dims [2 * inlineDims]int
+}
+
+type tensorDims1 struct {
+	Tensor
+	dims [2]int
+}
+
+type tensorDims2 struct {
+	Tensor
+	dims [4]int
 }
 
 // Shape returns a copy of the tensor's shape; for a 0-dimensional tensor it
