@@ -135,7 +135,17 @@ func cmdLRFind(args []string, stdout io.Writer) error {
 		}
 	}
 	f := newTrainFlags("mnist", stdout)
-	fs := f.fs
+	// Only the flags that shape the model, the data and the optimizer: the
+	// sweep sets the rate and runs no epochs.
+	fs := newFlags("lr-find", "nerve lr-find mnist [flags]", stdout)
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "epochs", "lr", "schedule", "out", "resume":
+		default:
+			fs.Var(fl.Value, fl.Name, fl.Usage)
+		}
+	})
+	f.fs = fs
 	var start, end float64
 	var steps int
 	var out string
@@ -208,7 +218,7 @@ func cmdSummary(args []string, stdout io.Writer) error {
 	model := c.newModel()
 	total, _ := nn.NumParameters(model)
 	fmt.Fprintf(stdout, "run %s: %s on %s (%s)\n", dir, c.describe(), dataName(c), c.Task)
-	fmt.Fprintf(stdout, "optimizer %s, lr %g, batch %d, %s, seed %d\n\n", c.Optimizer, c.LR, c.Batch, plural(c.Epochs, "epoch"), c.Seed)
+	fmt.Fprintf(stdout, "optimizer %s\n\n", c.settings())
 	fmt.Fprintf(stdout, "%s\ntotal parameters: %d\n", nn.Summary(model), total)
 	if _, err := os.Stat(filepath.Join(dir, modelFile)); err != nil {
 		fmt.Fprintf(stdout, "\nno %s yet: training has not finished\n", modelFile)

@@ -204,6 +204,7 @@ func TestErrorsExitWithOneLine(t *testing.T) {
 		{[]string{"predict", runDir, filepath.Join(tmp, "absent.png")}, 1, ifTrained("absent.png")},
 		{[]string{"lr-find"}, 2, "nerve lr-find mnist"},
 		{[]string{"lr-find", "mnist", "--steps", "2"}, 2, "--steps"},
+		{[]string{"lr-find", "mnist", "--epochs", "3"}, 2, "flag provided but not defined: -epochs"},
 	}
 	for _, c := range cases {
 		status, _, errs := nerve(c.args...)

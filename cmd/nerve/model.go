@@ -167,6 +167,20 @@ func (c *config) describe() string {
 	return "MLP " + strings.Join(append(parts, strconv.Itoa(c.Outputs)), "-")
 }
 
+// settings describes the training: "adam, lr 0.001 (onecycle schedule),
+// batch 64, 3 epochs, normalised pixels, seed 1".
+func (c *config) settings() string {
+	lr := fmt.Sprintf("lr %g", c.LR)
+	if c.Schedule != "" {
+		lr += " (" + c.Schedule + " schedule)"
+	}
+	norm := ""
+	if c.Normalize {
+		norm = ", normalised pixels"
+	}
+	return fmt.Sprintf("%s, %s, batch %d, %s%s, seed %d", c.Optimizer, lr, c.Batch, plural(c.Epochs, "epoch"), norm, c.Seed)
+}
+
 // parseHidden reads "512,512" (or "" for none).
 func parseHidden(s string) ([]int, error) {
 	if strings.TrimSpace(s) == "" || s == "none" {

@@ -371,15 +371,7 @@ func (j *job) run(f *trainFlags, stdout io.Writer) error {
 		val = data.NewLoader(j.val, data.Batch(1000))
 	}
 	fmt.Fprintf(stdout, "training %s on %s\n", c.describe(), j.describe)
-	lr := fmt.Sprintf("lr %g", c.LR)
-	if c.Schedule != "" {
-		lr += " (" + c.Schedule + " schedule)"
-	}
-	norm := ""
-	if c.Normalize {
-		norm = ", normalised pixels"
-	}
-	fmt.Fprintf(stdout, "%s, %s, batch %d, %s%s, seed %d; run folder %s\n", c.Optimizer, lr, c.Batch, plural(c.Epochs, "epoch"), norm, c.Seed, dir)
+	fmt.Fprintf(stdout, "%s; run folder %s\n", c.settings(), dir)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
