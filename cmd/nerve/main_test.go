@@ -275,13 +275,22 @@ func writeCSV(t *testing.T, path string, n int, classes bool) {
 	}
 }
 
-func TestTrainCSVAndResume(t *testing.T) {
+// regressionCSV skips under the race detector and writes a regression
+// problem of n rows into a temporary folder, which it returns with the
+// file's path.
+func regressionCSV(t *testing.T, n int) (tmp, path string) {
+	t.Helper()
 	if raceEnabled {
 		t.Skip("end-to-end training runs without the race detector")
 	}
-	tmp := t.TempDir()
-	reg := filepath.Join(tmp, "reg.csv")
-	writeCSV(t, reg, 300, false)
+	tmp = t.TempDir()
+	path = filepath.Join(tmp, "reg.csv")
+	writeCSV(t, path, n, false)
+	return tmp, path
+}
+
+func TestTrainCSVAndResume(t *testing.T) {
+	tmp, reg := regressionCSV(t, 300)
 	out := filepath.Join(tmp, "reg-run")
 	status, stdout, errs := nerve("train", "csv", reg, "--target", "y", "--epochs", "2", "--out", out, "--hidden", "16", "--lr", "0.01")
 	if status != 0 {
@@ -329,12 +338,7 @@ func TestTrainCSVAndResume(t *testing.T) {
 // TestTrainSchedule checks that --schedule sets each epoch's rate and that
 // a resumed run given more epochs goes on at the schedule's last rate.
 func TestTrainSchedule(t *testing.T) {
-	if raceEnabled {
-		t.Skip("end-to-end training runs without the race detector")
-	}
-	tmp := t.TempDir()
-	reg := filepath.Join(tmp, "reg.csv")
-	writeCSV(t, reg, 100, false)
+	tmp, reg := regressionCSV(t, 100)
 	out := filepath.Join(tmp, "run")
 	status, stdout, errs := nerve("train", "csv", reg, "--epochs", "3", "--schedule", "step", "--lr", "0.01", "--hidden", "8", "--out", out)
 	if status != 0 || !strings.Contains(stdout, "lr 0.01 (step schedule)") {
