@@ -24,6 +24,24 @@ type blocking struct {
 	kc, mc, nc int // depth of a panel; rows and columns packed at once
 	kernel     microKernel
 	kernelSet  microKernel // C = alpha·A·B without reading C; nil: clear C and use kernel
+	// large, when set, is the blocking for products whose C has at least
+	// largeC elements and whose K spans more than one panel: every panel
+	// reads and writes all of C, which no longer stays in cache between
+	// panels, so deeper panels (fewer passes over C) pay for packed
+	// slivers that no longer fit in L1.
+	large *blocking
+}
+
+// largeC is the number of elements of C (4 MiB of float32) from which
+// Gemm uses a blocking's large variant (a variable for tests).
+var largeC = 1 << 20
+
+// forProduct returns the blocking for an m×n product of depth k.
+func (bk *blocking) forProduct(m, n, k int) *blocking {
+	if bk.large != nil && m*n >= largeC && k > bk.kc {
+		return bk.large
+	}
+	return bk
 }
 
 // blockingGo is the blocking of the pure-Go micro-kernel.
@@ -75,9 +93,15 @@ func getWork(bk *blocking) *gemmWork {
 		}
 	default:
 	}
+	// Room for the large variant too, so that products of both kinds
+	// share the buffers kept in gemmWorks.
+	na, nb := bk.mc*bk.kc, bk.kc*bk.nc
+	if l := bk.large; l != nil {
+		na, nb = max(na, l.mc*l.kc), max(nb, l.kc*l.nc)
+	}
 	return &gemmWork{
-		a:    make([]float32, bk.mc*bk.kc),
-		b:    make([]float32, bk.kc*bk.nc),
+		a:    make([]float32, na),
+		b:    make([]float32, nb),
 		edge: make([]float32, bk.mr*bk.nr),
 	}
 }
@@ -108,7 +132,7 @@ func (Device) Gemm(p device.GemmParams) {
 	case p.M < gemmBlocking.mr || p.N < gemmBlocking.nr/2:
 		gemmThin(&p, a, b, c)
 	default:
-		gemmBlocked(&p, a, b, c, &gemmBlocking)
+		gemmBlocked(&p, a, b, c, gemmBlocking.forProduct(p.M, p.N, p.K))
 	}
 }
 

@@ -110,23 +110,33 @@ func TestGemmKernelChecked(t *testing.T) {
 }
 
 // TestGemmBlockings runs the Gemm conformance suite with each micro-kernel
-// this machine supports, not only the one chosen at init.
+// this machine supports, not only the one chosen at init, and with the
+// AVX-512 blocking's large variant taken for every product. The suite's
+// products are small, so "AVX512-panels" shrinks both variants' panels
+// to run them over several of each (K > 48 takes the large one).
 func TestGemmBlockings(t *testing.T) {
-	saved := gemmBlocking
-	defer func() { gemmBlocking = saved }()
+	saved, savedC := gemmBlocking, largeC
+	defer func() { gemmBlocking, largeC = saved, savedC }()
+	panels, panelsLarge := blockingAVX512, blockingAVX512Large
+	panels.kc, panels.mc, panels.nc = 48, 28, 64
+	panelsLarge.kc, panelsLarge.mc = 96, 42
+	panels.large = &panelsLarge
 	for _, b := range []struct {
-		name string
-		ok   bool
-		bk   blocking
+		name   string
+		ok     bool
+		bk     blocking
+		largeC int
 	}{
-		{"AVX512", cpu.X86.HasAVX512F, blockingAVX512},
-		{"AVX2", cpu.X86.HasAVX2 && cpu.X86.HasFMA, blockingAVX2},
-		{"Go", true, blockingGo},
+		{"AVX512", cpu.X86.HasAVX512F, blockingAVX512, savedC},
+		{"AVX512-large", cpu.X86.HasAVX512F, blockingAVX512, 1},
+		{"AVX512-panels", cpu.X86.HasAVX512F, panels, 1},
+		{"AVX2", cpu.X86.HasAVX2 && cpu.X86.HasFMA, blockingAVX2, savedC},
+		{"Go", true, blockingGo, savedC},
 	} {
 		if !b.ok {
 			continue
 		}
-		gemmBlocking = b.bk
+		gemmBlocking, largeC = b.bk, b.largeC
 		t.Run(b.name, func(t *testing.T) { devicetest.RunGemm(t, Device{}) })
 	}
 }
