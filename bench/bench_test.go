@@ -68,10 +68,17 @@ func TestHarnessNerveOnly(t *testing.T) {
 		}
 	}
 	rep := h.report(ws, 1)
-	for _, want := range []string{"gemm/N=64/1t", "op/add10", "PyTorch: not measured", "apt-get install python3-torch libopenblas0-pthread"} {
+	for _, want := range []string{"gemm/N=64/1t", "op/add10", "PyTorch: not measured", "apt-get install python3-torch libopenblas0-pthread", "1 thread, median"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
 		}
+	}
+	// The gemm rows give their share of both peaks, the median's the larger.
+	if !(h.peak1Med > 0 && h.peak1Med <= h.peak1) {
+		t.Errorf("1-thread peak: median %v, best %v", h.peak1Med, h.peak1)
+	}
+	if ok, _ := regexp.MatchString(`gemm/N=64/1t \| GFLOP/s \| [0-9.]+ \([0-9]+%, [0-9]+%\)`, rep); !ok {
+		t.Errorf("gemm row lacks its two shares of the peak:\n%s", rep)
 	}
 }
 

@@ -257,8 +257,10 @@ type harness struct {
 	torchVersion []string
 	torchErr     error
 	peaks        []peak.Result
-	peak1        float64
+	peak1        float64 // best of all runs
 	peakAll      float64
+	peak1Med     float64 // median of all runs
+	peakAllMed   float64
 	loadBefore   string // 1-minute load average before the run
 	loadAfter    string // and after it
 	nerve, torch map[string][]measurement
@@ -316,9 +318,10 @@ func (h *harness) run(ws []workload, rounds int) {
 }
 
 // measurePeak measures the FMA peak and keeps, per kernel, the best
-// figures seen so far. It runs before every round and after the last, so
-// that other load on the machine at one moment does not pass for the
-// machine's ceiling.
+// figures and every run seen so far. It runs before every round and after
+// the last, so that other load on the machine at one moment does not pass
+// for the machine's ceiling, and so that the median of the runs spans the
+// same stretch of time as the workloads' medians.
 func (h *harness) measurePeak() {
 	fmt.Fprintf(os.Stderr, "measuring the fp32 FMA peak on 1 and %d threads...\n", h.threads)
 	rs := peak.Measure(h.threads, 20_000_000, 7)
@@ -328,9 +331,12 @@ func (h *harness) measurePeak() {
 		for i, r := range rs {
 			h.peaks[i].One = max(h.peaks[i].One, r.One)
 			h.peaks[i].All = max(h.peaks[i].All, r.All)
+			h.peaks[i].OneRuns = append(h.peaks[i].OneRuns, r.OneRuns...)
+			h.peaks[i].AllRuns = append(h.peaks[i].AllRuns, r.AllRuns...)
 		}
 	}
 	h.peak1, h.peakAll = peak.Best(h.peaks)
+	h.peak1Med, h.peakAllMed = peak.Medians(h.peaks)
 }
 
 // loadAvg is the 1-minute load average (Linux), or "?".
@@ -439,13 +445,13 @@ func (h *harness) report(ws []workload, rounds int) string {
 		fmt.Fprintf(&b, "- PyTorch: not measured (%v); install with `apt-get install python3-torch libopenblas0-pthread`\n", h.torchErr)
 	}
 	fmt.Fprintf(&b, "- Load average (1 min) before / after the run: %s / %s\n", h.loadBefore, h.loadAfter)
-	fmt.Fprintf(&b, "\n## fp32 FMA peak (GFLOP/s)\n\nBest of 7 runs, measured before every round and after the last.\n\n")
-	fmt.Fprintf(&b, "| kernel | 1 thread | %d threads |\n|---|---:|---:|\n", h.threads)
+	fmt.Fprintf(&b, "\n## fp32 FMA peak (GFLOP/s)\n\n7 runs before every round and after the last: the best run, and the median of all of them.\n\n")
+	fmt.Fprintf(&b, "| kernel | 1 thread, best | 1 thread, median | %d threads, best | %d threads, median |\n|---|---:|---:|---:|---:|\n", h.threads, h.threads)
 	for _, p := range h.peaks {
 		if p.OK {
-			fmt.Fprintf(&b, "| %s | %.1f | %.1f |\n", p.Kernel, p.One, p.All)
+			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.1f | %.1f |\n", p.Kernel, p.One, peak.Median(p.OneRuns), p.All, peak.Median(p.AllRuns))
 		} else {
-			fmt.Fprintf(&b, "| %s | not measured (%s) | |\n", p.Kernel, p.Why)
+			fmt.Fprintf(&b, "| %s | not measured (%s) | | | |\n", p.Kernel, p.Why)
 		}
 	}
 	if h.threads > 1 && h.peak1 > 0 && h.peakAll < 0.75*float64(h.threads)*h.peak1 {
@@ -456,7 +462,7 @@ func (h *harness) report(ws []workload, rounds int) string {
 	fmt.Fprintf(&b, "\n## Workloads\n\n")
 	fmt.Fprintf(&b, "Ratio = nerve time ÷ PyTorch time (for gemm, PyTorch GFLOP/s ÷ nerve GFLOP/s), "+
 		"the median over the rounds of the ratio within each round: **< 1 means nerve is faster**, 2 means nerve takes twice as long. "+
-		"gemm %% is of the best measured FMA peak on the same number of threads. "+
+		"gemm (x%%, y%%) is the share of the best and of the median measured FMA peak on the same number of threads. "+
 		"RSS is the child process's peak resident set (largest over the rounds), MiB. "+
 		"MNIST epochs and tiny workloads run on %d thread(s). Notes give the smallest–largest figure over the rounds "+
 		"(nerve / PyTorch) and, for the MNIST epochs (MLP, CNN, LSTM), the test accuracy after the epoch (nerve / PyTorch).\n\n", h.threads)
@@ -464,9 +470,9 @@ func (h *harness) report(ws []workload, rounds int) string {
 	fmt.Fprintf(&b, "|---|---|---:|---:|---:|---:|---:|---|\n")
 	for _, w := range ws {
 		n, t := summarize(h.nerve[w.name]), summarize(h.torch[w.name])
-		pk := h.peakAll
+		pk, pkMed := h.peakAll, h.peakAllMed
 		if w.threads == 1 {
-			pk = h.peak1
+			pk, pkMed = h.peak1, h.peak1Med
 		}
 		cell := func(s summary, side string) string {
 			if !h.haveTorch() && side == "PyTorch" {
@@ -476,8 +482,8 @@ func (h *harness) report(ws []workload, rounds int) string {
 				return "failed"
 			}
 			v := fmt.Sprintf("%.3g", s.value)
-			if w.rate() && pk > 0 {
-				v += fmt.Sprintf(" (%.0f%%)", 100*s.value/pk)
+			if w.rate() && pk > 0 && pkMed > 0 {
+				v += fmt.Sprintf(" (%.0f%%, %.0f%%)", 100*s.value/pk, 100*s.value/pkMed)
 			}
 			return v
 		}
