@@ -199,12 +199,19 @@ func (Device) Where(dst device.Buffer, dl device.Layout, cond device.Buffer, cl 
 
 func whereRow[T float32 | int64](d []T, c *buffer, a, b []T, o, st *[maxOps]int, n int) {
 	di, ci, ai, bi := o[0], o[1], o[2], o[3]
+	var cf []float32
+	var cn []int64
+	if c.dt == device.Int64 {
+		cn = c.ints()
+	} else {
+		cf = c.floats()
+	}
 	for range n {
 		var t bool
-		if c.dt == device.Int64 {
-			t = c.i[ci] != 0
+		if cn != nil {
+			t = cn[ci] != 0
 		} else {
-			t = c.f[ci] != 0
+			t = cf[ci] != 0
 		}
 		if t {
 			d[di] = a[ai]

@@ -11,6 +11,7 @@ package cpu
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/nervelab/nerve/internal/device"
 )
@@ -25,20 +26,28 @@ type Device struct{}
 
 var _ device.Device = Device{}
 
-// buffer is CPU memory: exactly one of f and i is used, by dtype.
+// buffer is CPU memory: n elements of dtype dt from p, a []float32 or an
+// []int64 by dtype. It is kept this small (24 bytes, 96 with a small
+// buffer's elements) because every tensor has one: tiny ops are dominated
+// by the garbage collections their allocations bring.
 type buffer struct {
-	f     []float32
-	i     []int64
+	p     unsafe.Pointer // the first element; nil when n is 0 or the buffer was freed
+	n     int
 	dt    device.DType
 	freed bool // Free gave the memory back: any use is a bug of the caller
 }
 
-func (b *buffer) Len() int {
-	if b.dt == device.Int64 {
-		return len(b.i)
-	}
-	return len(b.f)
+// floats returns the elements of a Float32 buffer.
+func (b *buffer) floats() []float32 { return unsafe.Slice((*float32)(b.p), b.n) }
+
+// ints returns the elements of an Int64 buffer.
+func (b *buffer) ints() []int64 { return unsafe.Slice((*int64)(b.p), b.n) }
+
+func newFloats(f []float32) *buffer {
+	return &buffer{p: unsafe.Pointer(unsafe.SliceData(f)), n: len(f), dt: device.Float32}
 }
+
+func (b *buffer) Len() int { return b.n }
 
 func (b *buffer) DType() device.DType { return b.dt }
 
@@ -48,7 +57,7 @@ func f32s(b device.Buffer) []float32 {
 	if cb.dt != device.Float32 {
 		panic(fmt.Sprintf("cpu: want a float32 buffer, have %v", cb.dt))
 	}
-	return cb.f
+	return cb.floats()
 }
 
 // i64s returns the int64 slice behind an Int64 buffer of this device.
@@ -57,7 +66,7 @@ func i64s(b device.Buffer) []int64 {
 	if cb.dt != device.Int64 {
 		panic(fmt.Sprintf("cpu: want an int64 buffer, have %v", cb.dt))
 	}
-	return cb.i
+	return cb.ints()
 }
 
 func buf(b device.Buffer) *buffer {
@@ -89,7 +98,7 @@ func (Device) Name() string { return "cpu" }
 func (d Device) Alloc(dt device.DType, n int) device.Buffer {
 	b := d.AllocUninit(dt, n)
 	if cb := b.(*buffer); cb.dt == device.Float32 && n > smallBuf {
-		clearFloats(cb.f)
+		clearFloats(cb.floats())
 	}
 	return b
 }
@@ -102,15 +111,19 @@ func (Device) AllocUninit(dt device.DType, n int) device.Buffer {
 	case device.Float32:
 		if n <= smallBuf {
 			sb := &smallBuffer{}
-			sb.f, sb.dt = sb.arr[:n:n], dt
+			sb.p, sb.n, sb.dt = unsafe.Pointer(&sb.arr), n, dt
+			if n == 0 {
+				sb.p = nil
+			}
 			return &sb.buffer
 		}
 		if f := floatCache.get(n); f != nil {
-			return &buffer{f: f, dt: dt}
+			return newFloats(f)
 		}
-		return &buffer{f: make([]float32, n), dt: dt}
+		return newFloats(make([]float32, n))
 	case device.Int64:
-		return &buffer{i: make([]int64, n), dt: dt}
+		i := make([]int64, n)
+		return &buffer{p: unsafe.Pointer(unsafe.SliceData(i)), n: n, dt: dt}
 	}
 	panic(fmt.Sprintf("cpu: Alloc of unsupported dtype %v", dt))
 }
@@ -124,10 +137,10 @@ func (Device) Free(b device.Buffer) {
 	if !ok || cb.freed {
 		return
 	}
-	if cb.dt == device.Float32 && len(cb.f) > smallBuf {
-		floatCache.put(cb.f)
+	if cb.dt == device.Float32 && cb.n > smallBuf {
+		floatCache.put(cb.floats())
 	}
-	cb.f, cb.i, cb.freed = nil, nil, true
+	cb.p, cb.n, cb.freed = nil, 0, true
 }
 
 // clearFloats zeroes s, over the pool when it is large.
@@ -159,10 +172,10 @@ func (Device) ReadI64(dst []int64, src device.Buffer, off int) {
 func (Device) Fill(dst device.Buffer, off, n int, v float64) {
 	cb := buf(dst)
 	if cb.dt == device.Int64 {
-		fillSlice(cb.i[off:off+n], int64(v))
+		fillSlice(cb.ints()[off:off+n], int64(v))
 		return
 	}
-	fillSlice(cb.f[off:off+n], float32(v))
+	fillSlice(cb.floats()[off:off+n], float32(v))
 }
 
 func fillSlice[T float32 | int64](s []T, v T) {
@@ -189,7 +202,7 @@ func (Device) Copy(dst device.Buffer, dl device.Layout, src device.Buffer, sl de
 		return
 	}
 	if d.dt == device.Float32 && s.dt == device.Float32 && it.transposed() {
-		copyTransposed(d.f, s.f, it)
+		copyTransposed(d.floats(), s.floats(), it)
 		return
 	}
 	row := copyRowFunc(d, s)
@@ -201,19 +214,23 @@ func (Device) Copy(dst device.Buffer, dl device.Layout, src device.Buffer, sl de
 func copyRowFunc(d, s *buffer) func(do, so, n, ds, ss int) {
 	switch {
 	case d.dt == device.Float32 && s.dt == device.Float32:
-		return func(do, so, n, ds, ss int) { copyRow(d.f, s.f, do, so, n, ds, ss) }
+		df, sf := d.floats(), s.floats()
+		return func(do, so, n, ds, ss int) { copyRow(df, sf, do, so, n, ds, ss) }
 	case d.dt == device.Int64 && s.dt == device.Int64:
-		return func(do, so, n, ds, ss int) { copyRow(d.i, s.i, do, so, n, ds, ss) }
+		di, si := d.ints(), s.ints()
+		return func(do, so, n, ds, ss int) { copyRow(di, si, do, so, n, ds, ss) }
 	case d.dt == device.Float32:
+		df, si := d.floats(), s.ints()
 		return func(do, so, n, ds, ss int) {
 			for k := range n {
-				d.f[do+k*ds] = float32(s.i[so+k*ss])
+				df[do+k*ds] = float32(si[so+k*ss])
 			}
 		}
 	default:
+		di, sf := d.ints(), s.floats()
 		return func(do, so, n, ds, ss int) {
 			for k := range n {
-				d.i[do+k*ds] = int64(s.f[so+k*ss])
+				di[do+k*ds] = int64(sf[so+k*ss])
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/nervelab/nerve/internal/device"
 	"github.com/nervelab/nerve/internal/device/devicetest"
@@ -221,4 +222,12 @@ func TestCacheYieldsToCollector(t *testing.T) {
 		t.Fatal("a cached buffer still referenced was lost")
 	}
 	runtime.KeepAlive(keep)
+}
+
+// TestBufferSize keeps a small buffer (header and elements, one
+// allocation) within the 96-byte size class: every tiny op allocates one.
+func TestBufferSize(t *testing.T) {
+	if s := unsafe.Sizeof(smallBuffer{}); s > 96 {
+		t.Errorf("smallBuffer is %d bytes, want at most 96", s)
+	}
 }
