@@ -93,15 +93,11 @@ func getWork(bk *blocking) *gemmWork {
 		}
 	default:
 	}
-	// Room for the large variant too, so that products of both kinds
-	// share the buffers kept in gemmWorks.
-	na, nb := bk.mc*bk.kc, bk.kc*bk.nc
-	if l := bk.large; l != nil {
-		na, nb = max(na, l.mc*l.kc), max(nb, l.kc*l.nc)
-	}
+	// Buffers too small for bk (a large product's after small ones) are
+	// dropped: the ones kept grow to serve products of both kinds.
 	return &gemmWork{
-		a:    make([]float32, na),
-		b:    make([]float32, nb),
+		a:    make([]float32, bk.mc*bk.kc),
+		b:    make([]float32, bk.kc*bk.nc),
 		edge: make([]float32, bk.mr*bk.nr),
 	}
 }
