@@ -387,6 +387,9 @@ func packA(dst, a []float32, oa, lda int, trans bool, pc, kc, i0, i1, mr int) {
 			clear(d)
 		}
 		if trans {
+			if rows == mr && copyRows(d, a, oa+pc*lda+ir, lda, kc, mr) {
+				continue
+			}
 			for k := range kc {
 				copy(d[k*mr:k*mr+rows], a[oa+(pc+k)*lda+ir:])
 			}

@@ -114,21 +114,30 @@ func copyRows32AVX512(dst *float32, src *float32, ld int, rows int)
 //go:noescape
 func copyRows16AVX2(dst *float32, src *float32, ld int, rows int)
 
+// copyRows14AVX512 copies rows of 14 floats, for packA on a transposed A.
+//
+//go:noescape
+func copyRows14AVX512(dst *float32, src *float32, ld int, rows int)
+
 // copyRows stores rows rows of nr floats of src, starting at so and ld
 // apart, as dst[k·nr : (k+1)·nr] for k < rows: one full sliver of a
-// row-major B (see packB). It does nothing and returns false unless the
-// CPU has a loop for that nr (32 with AVX-512, 16 with AVX2).
+// row-major B (see packB) or of a transposed A (packA). It does nothing
+// and returns false unless the CPU has a loop for that nr (32 and 14 with
+// AVX-512, 16 with AVX2).
 func copyRows(dst, src []float32, so, ld, rows, nr int) bool {
-	simd := nr == 32 && hasAVX512 || nr == 16 && cpu.X86.HasAVX2
+	simd := (nr == 32 || nr == 14) && hasAVX512 || nr == 16 && cpu.X86.HasAVX2
 	if !simd || rows <= 0 {
 		return false
 	}
 	if so < 0 || ld < nr || so+(rows-1)*ld+nr > len(src) || rows*nr > len(dst) {
 		panic("cpu: copyRows operands out of range")
 	}
-	if nr == 32 {
+	switch nr {
+	case 32:
 		copyRows32AVX512(&dst[0], &src[so], 4*ld, rows)
-	} else {
+	case 14:
+		copyRows14AVX512(&dst[0], &src[so], 4*ld, rows)
+	default:
 		copyRows16AVX2(&dst[0], &src[so], 4*ld, rows)
 	}
 	return true

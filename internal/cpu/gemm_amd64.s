@@ -1447,3 +1447,32 @@ copyRows16AVX2_last:
 copyRows16AVX2_done:
 	VZEROUPPER
 	RET
+
+// func copyRows14AVX512(dst *float32, src *float32, ld int, rows int)
+TEXT ·copyRows14AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	MOVQ rows+24(FP), CX
+	MOVQ $0x3fff, AX
+	KMOVW AX, K1
+	SHRQ $1, CX
+	JZ copyRows14AVX512_last
+copyRows14AVX512_loop:
+	VMOVUPS (SI), K1, Z0
+	VMOVUPS (SI)(DX*1), K1, Z1
+	VMOVUPS Z0, K1, (DI)
+	VMOVUPS Z1, K1, 56(DI)
+	LEAQ (SI)(DX*2), SI
+	ADDQ $112, DI
+	DECQ CX
+	JNZ copyRows14AVX512_loop
+copyRows14AVX512_last:
+	MOVQ rows+24(FP), CX
+	ANDQ $1, CX
+	JZ copyRows14AVX512_done
+	VMOVUPS (SI), K1, Z0
+	VMOVUPS Z0, K1, (DI)
+copyRows14AVX512_done:
+	VZEROUPPER
+	RET

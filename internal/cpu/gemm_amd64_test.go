@@ -193,7 +193,7 @@ func TestTransposeBlocks(t *testing.T) {
 func TestCopyRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	const guard = -12345.5
-	for _, nr := range []int{32, 16} {
+	for _, nr := range []int{32, 16, 14} {
 		for _, rows := range append(seq(68), 255, 342, 1001) {
 			ld, so := nr+7, 3
 			src := make([]float32, so+max(rows, 1)*ld)
@@ -205,7 +205,7 @@ func TestCopyRows(t *testing.T) {
 				dst[i] = guard
 			}
 			if !copyRows(dst[1:], src, so, ld, rows, nr) {
-				if rows > 0 && (nr == 32 && hasAVX512 || nr == 16 && cpu.X86.HasAVX2) {
+				if rows > 0 && ((nr == 32 || nr == 14) && hasAVX512 || nr == 16 && cpu.X86.HasAVX2) {
 					t.Fatalf("nr=%d rows=%d: no SIMD copy on a CPU that has one", nr, rows)
 				}
 				continue

@@ -42,6 +42,7 @@ func main() {
 	genTranspose(&w, "transpose14AVX512", 14)
 	genCopyRows(&w, "copyRows32AVX512", "Z", 64)
 	genCopyRows(&w, "copyRows16AVX2", "Y", 32)
+	genCopyRows14(&w, "copyRows14AVX512")
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -296,6 +297,47 @@ func genCopyRows(w *bytes.Buffer, name, reg string, vbytes int) {
 	p("VMOVUPS %d(SI), %s1", vbytes, reg)
 	p("VMOVUPS %s0, (DI)", reg)
 	p("VMOVUPS %s1, %d(DI)", reg, vbytes)
+	fmt.Fprintf(w, "%s_done:\n", name)
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// genCopyRows14 writes the same routine for rows of 14 floats, as packA
+// copies a transposed A (a sliver of 14 rows of op(A) is 14 consecutive
+// floats of each row of A): masked loads and stores of 14 lanes, so that
+// nothing past a row is read or written.
+//
+//	func name(dst *float32, src *float32, ld int, rows int)
+//
+// SI walks src and DI walks dst, two rows per step; CX counts pairs.
+func genCopyRows14(w *bytes.Buffer, name string) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	const row = 14 * 4
+	fmt.Fprintf(w, "\n// func %s(dst *float32, src *float32, ld int, rows int)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ src+8(FP), SI")
+	p("MOVQ ld+16(FP), DX")
+	p("MOVQ rows+24(FP), CX")
+	p("MOVQ $0x3fff, AX")
+	p("KMOVW AX, K1")
+	p("SHRQ $1, CX")
+	p("JZ %s_last", name)
+	fmt.Fprintf(w, "%s_loop:\n", name)
+	p("VMOVUPS (SI), K1, Z0")
+	p("VMOVUPS (SI)(DX*1), K1, Z1")
+	p("VMOVUPS Z0, K1, (DI)")
+	p("VMOVUPS Z1, K1, %d(DI)", row)
+	p("LEAQ (SI)(DX*2), SI")
+	p("ADDQ $%d, DI", 2*row)
+	p("DECQ CX")
+	p("JNZ %s_loop", name)
+	fmt.Fprintf(w, "%s_last:\n", name)
+	p("MOVQ rows+24(FP), CX")
+	p("ANDQ $1, CX")
+	p("JZ %s_done", name)
+	p("VMOVUPS (SI), K1, Z0")
+	p("VMOVUPS Z0, K1, (DI)")
 	fmt.Fprintf(w, "%s_done:\n", name)
 	p("VZEROUPPER")
 	p("RET")
