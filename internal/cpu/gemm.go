@@ -24,6 +24,10 @@ type blocking struct {
 	kc, mc, nc int // depth of a panel; rows and columns packed at once
 	kernel     microKernel
 	kernelSet  microKernel // C = alpha·A·B without reading C; nil: clear C and use kernel
+	// rows[r] and rowsSet[r], when set, compute only the first r < mr rows
+	// of a full-width tile (kernel and kernelSet for the last rows of C:
+	// M = 64 is four tiles of 14 and one of 8), straight into C.
+	rows, rowsSet *[14]microKernel
 	// large, when set, is the blocking for products whose C has at least
 	// largeC elements and whose K spans more than one panel: every panel
 	// reads and writes all of C, which no longer stays in cache between
@@ -348,6 +352,14 @@ func gemmMacro(p *device.GemmParams, c []float32, oc int, bk *blocking, w *gemmW
 			mr := min(bk.mr, t.i1-ir)
 			if mr == bk.mr && nr == bk.nr {
 				kernel(kc, as, bs, c[oc+ir*p.LDC+jr:], p.LDC, p.Alpha)
+				continue
+			}
+			if nr == bk.nr && bk.rows != nil && mr < len(bk.rows) {
+				rk := bk.rows[mr]
+				if set {
+					rk = bk.rowsSet[mr]
+				}
+				rk(kc, as, bs, c[oc+ir*p.LDC+jr:], p.LDC, p.Alpha)
 				continue
 			}
 			e := w.edge[:bk.mr*bk.nr]

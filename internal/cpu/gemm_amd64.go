@@ -38,12 +38,26 @@ func checked(mr, nr int, k microKernel) microKernel {
 	}
 }
 
+// checkedRows wraps an assembly kernel for the first rows rows of an
+// mr×nr tile (its A sliver packed mr rows tall) with the bounds checks
+// the assembly does not make.
+func checkedRows(rows, mr, nr int, k microKernel) microKernel {
+	return func(kc int, a, b []float32, c []float32, ldc int, alpha float32) {
+		if kc < 0 || len(a) < kc*mr || len(b) < kc*nr || ldc < nr || len(c) < (rows-1)*ldc+nr {
+			panic("cpu: gemm micro-kernel operands out of range")
+		}
+		k(kc, a, b, c, ldc, alpha)
+	}
+}
+
 var (
 	blockingAVX512 = blocking{
 		mr: 14, nr: 32,
 		kc: 384, mc: 336, nc: 1024,
 		kernel:    checked(14, 32, kernelAVX512),
 		kernelSet: checked(14, 32, kernelAVX512Set),
+		rows:      &kernelsAVX512Rows,
+		rowsSet:   &kernelsAVX512RowsSet,
 		large:     &blockingAVX512Large,
 	}
 	// blockingAVX512Large is for products with a C too large for the
@@ -54,6 +68,8 @@ var (
 		kc: 1024, mc: 140, nc: 1024,
 		kernel:    checked(14, 32, kernelAVX512),
 		kernelSet: checked(14, 32, kernelAVX512Set),
+		rows:      &kernelsAVX512Rows,
+		rowsSet:   &kernelsAVX512RowsSet,
 	}
 	blockingAVX2 = blocking{
 		mr: 6, nr: 16,

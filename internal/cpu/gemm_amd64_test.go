@@ -231,3 +231,67 @@ func TestCopyRows(t *testing.T) {
 	}()
 	copyRows(make([]float32, 4*32), make([]float32, 3*40+31), 0, 40, 4, 32)
 }
+
+// TestGemmRowsKernels checks the kernels for the first r rows of a 14×32
+// tile (A packed 14 rows tall) against plain loops, storing (Set) and
+// accumulating, with guards around C: nothing past row r may change.
+func TestGemmRowsKernels(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	const mr, nr, pad, guard = 14, 32, 7, -12345.5
+	for rows := 1; rows < mr; rows++ {
+		for _, set := range []bool{false, true} {
+			k := kernelsAVX512Rows[rows]
+			if set {
+				k = kernelsAVX512RowsSet[rows]
+			}
+			for _, kc := range []int{0, 1, 2, 3, 4, 5, 7, 64, 257} {
+				alpha := float32(-0.75)
+				ldc := nr + 3
+				a, b := make([]float32, kc*mr), make([]float32, kc*nr)
+				for i := range a {
+					a[i] = float32(r.NormFloat64())
+				}
+				for i := range b {
+					b[i] = float32(r.NormFloat64())
+				}
+				buf := make([]float32, pad+mr*ldc+pad)
+				for i := range buf {
+					buf[i] = guard
+				}
+				c := buf[pad : pad+mr*ldc]
+				for i := range rows {
+					for j := range nr {
+						c[i*ldc+j] = float32(r.NormFloat64())
+					}
+				}
+				old := append([]float32(nil), c...)
+				k(kc, a, b, c, ldc, alpha)
+				for x, v := range buf {
+					o := x - pad
+					i, j := o/ldc, o%ldc
+					if o < 0 || o >= rows*ldc || j >= nr {
+						if v != guard {
+							t.Fatalf("rows=%d set=%v kc=%d: guard at %d overwritten: %v", rows, set, kc, o, v)
+						}
+						continue
+					}
+					var s, m float64
+					for p := range kc {
+						prod := float64(a[p*mr+i]) * float64(b[p*nr+j])
+						s, m = s+prod, m+math.Abs(prod)
+					}
+					want := float64(alpha) * s
+					if !set {
+						want += float64(old[o])
+					}
+					if math.Abs(float64(v)-want) > 1e-6*(m+math.Abs(float64(old[o]))+1) {
+						t.Fatalf("rows=%d set=%v kc=%d: C(%d,%d) = %v, want %v", rows, set, kc, i, j, v, want)
+					}
+				}
+			}
+		}
+	}
+}
