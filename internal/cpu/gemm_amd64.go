@@ -29,14 +29,7 @@ func kernelAVX2Set(kc int, a, b []float32, c []float32, ldc int, alpha float32)
 
 // checked wraps an assembly micro-kernel for an mr×nr tile with the bounds
 // checks the assembly does not make.
-func checked(mr, nr int, k microKernel) microKernel {
-	return func(kc int, a, b []float32, c []float32, ldc int, alpha float32) {
-		if kc < 0 || len(a) < kc*mr || len(b) < kc*nr || ldc < nr || len(c) < (mr-1)*ldc+nr {
-			panic("cpu: gemm micro-kernel operands out of range")
-		}
-		k(kc, a, b, c, ldc, alpha)
-	}
-}
+func checked(mr, nr int, k microKernel) microKernel { return checkedRows(mr, mr, nr, k) }
 
 // checkedRows wraps an assembly kernel for the first rows rows of an
 // mr×nr tile (its A sliver packed mr rows tall) with the bounds checks
@@ -58,19 +51,16 @@ var (
 		kernelSet: checked(14, 32, kernelAVX512Set),
 		rows:      &kernelsAVX512Rows,
 		rowsSet:   &kernelsAVX512RowsSet,
-		large:     &blockingAVX512Large,
 	}
-	// blockingAVX512Large is for products with a C too large for the
-	// caches: on Zen 5, N = 2048 on one thread went from 181 to 196
-	// GFLOP/s (1024: 185 to 191), as panels of K = 1024 replaced ones of 342.
-	blockingAVX512Large = blocking{
-		mr: 14, nr: 32,
-		kc: 1024, mc: 140, nc: 1024,
-		kernel:    checked(14, 32, kernelAVX512),
-		kernelSet: checked(14, 32, kernelAVX512Set),
-		rows:      &kernelsAVX512Rows,
-		rowsSet:   &kernelsAVX512RowsSet,
-	}
+	// blockingAVX512Large (blockingAVX512.large, set at init) is for
+	// products with a C too large for the caches: the same kernels with
+	// deeper panels. On Zen 5, N = 2048 on one thread went from 181 to
+	// 196 GFLOP/s (1024: 185 to 191), as panels of K = 1024 replaced
+	// ones of 342.
+	blockingAVX512Large = func(b blocking) blocking {
+		b.kc, b.mc = 1024, 140
+		return b
+	}(blockingAVX512)
 	blockingAVX2 = blocking{
 		mr: 6, nr: 16,
 		kc: 256, mc: 144, nc: 512,
@@ -80,6 +70,7 @@ var (
 )
 
 func init() {
+	blockingAVX512.large = &blockingAVX512Large
 	switch {
 	case cpu.X86.HasAVX512F:
 		gemmBlocking = blockingAVX512

@@ -57,9 +57,9 @@ func main() {
 	gen(&w, kernel{name: "kernelAVX2Set", mr: 6, nv: 2, lanes: 8, reg: "Y", zero: "VXORPS", set: true})
 	genTranspose(&w, "transpose16AVX512", 16)
 	genTranspose(&w, "transpose14AVX512", 14)
-	genCopyRows(&w, "copyRows32AVX512", "Z", 64)
-	genCopyRows(&w, "copyRows16AVX2", "Y", 32)
-	genCopyRows14(&w, "copyRows14AVX512")
+	genCopyRows(&w, "copyRows32AVX512", "Z", 16, 32)
+	genCopyRows(&w, "copyRows16AVX2", "Y", 8, 16)
+	genCopyRows(&w, "copyRows14AVX512", "Z", 16, 14)
 	for r := 1; r <= rowsKernels; r++ {
 		for _, set := range []bool{false, true} {
 			name := fmt.Sprintf("kernelAVX512Rows%d", r)
@@ -317,33 +317,53 @@ func genTranspose(w *bytes.Buffer, name string, rows int) {
 	p("RET")
 }
 
-// genCopyRows writes a routine that packs a sliver of a row-major B (see
-// packB): rows rows of two vectors each, ld bytes apart in src, stored
-// back to back in dst.
+// genCopyRows writes a routine that packs a full sliver (see packB, and
+// packA for a transposed A): rows rows of width floats, ld bytes apart in
+// src, stored back to back in dst. A row is width/lanes vectors, or, for
+// width 14 (an AVX-512 sliver of A), one vector masked to 14 lanes by K1,
+// so that nothing past a row is read or written.
 //
 //	func name(dst *float32, src *float32, ld int, rows int)
 //
 // SI walks src and DI walks dst, two rows per step; CX counts pairs.
-func genCopyRows(w *bytes.Buffer, name, reg string, vbytes int) {
+func genCopyRows(w *bytes.Buffer, name, reg string, lanes, width int) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
-	row := 2 * vbytes
+	vbytes, row := 4*lanes, 4*width
+	vecs, mask := width/lanes, ""
+	if width%lanes != 0 {
+		vecs, mask = 1, "K1, "
+	}
+	// move copies rows rows (1 or 2) from SI to DI.
+	move := func(rows int) {
+		for r := range rows {
+			src := "(SI)"
+			if r == 1 {
+				src = "(SI)(DX*1)"
+			}
+			for v := range vecs {
+				p("VMOVUPS %s, %s%s%d", offset(v*vbytes)+src, mask, reg, r*vecs+v)
+			}
+		}
+		for r := range rows {
+			for v := range vecs {
+				p("VMOVUPS %s%d, %s%s", reg, r*vecs+v, mask, offset(r*row+v*vbytes)+"(DI)")
+			}
+		}
+	}
 	fmt.Fprintf(w, "\n// func %s(dst *float32, src *float32, ld int, rows int)\n", name)
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
 	p("MOVQ dst+0(FP), DI")
 	p("MOVQ src+8(FP), SI")
 	p("MOVQ ld+16(FP), DX")
 	p("MOVQ rows+24(FP), CX")
+	if mask != "" {
+		p("MOVQ $%#x, AX", 1<<width-1)
+		p("KMOVW AX, K1")
+	}
 	p("SHRQ $1, CX")
 	p("JZ %s_last", name)
 	fmt.Fprintf(w, "%s_loop:\n", name)
-	p("VMOVUPS (SI), %s0", reg)
-	p("VMOVUPS %d(SI), %s1", vbytes, reg)
-	p("VMOVUPS (SI)(DX*1), %s2", reg)
-	p("VMOVUPS %d(SI)(DX*1), %s3", vbytes, reg)
-	p("VMOVUPS %s0, (DI)", reg)
-	p("VMOVUPS %s1, %d(DI)", reg, vbytes)
-	p("VMOVUPS %s2, %d(DI)", reg, row)
-	p("VMOVUPS %s3, %d(DI)", reg, row+vbytes)
+	move(2)
 	p("LEAQ (SI)(DX*2), SI")
 	p("ADDQ $%d, DI", 2*row)
 	p("DECQ CX")
@@ -352,52 +372,16 @@ func genCopyRows(w *bytes.Buffer, name, reg string, vbytes int) {
 	p("MOVQ rows+24(FP), CX")
 	p("ANDQ $1, CX")
 	p("JZ %s_done", name)
-	p("VMOVUPS (SI), %s0", reg)
-	p("VMOVUPS %d(SI), %s1", vbytes, reg)
-	p("VMOVUPS %s0, (DI)", reg)
-	p("VMOVUPS %s1, %d(DI)", reg, vbytes)
+	move(1)
 	fmt.Fprintf(w, "%s_done:\n", name)
 	p("VZEROUPPER")
 	p("RET")
 }
 
-// genCopyRows14 writes the same routine for rows of 14 floats, as packA
-// copies a transposed A (a sliver of 14 rows of op(A) is 14 consecutive
-// floats of each row of A): masked loads and stores of 14 lanes, so that
-// nothing past a row is read or written.
-//
-//	func name(dst *float32, src *float32, ld int, rows int)
-//
-// SI walks src and DI walks dst, two rows per step; CX counts pairs.
-func genCopyRows14(w *bytes.Buffer, name string) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
-	const row = 14 * 4
-	fmt.Fprintf(w, "\n// func %s(dst *float32, src *float32, ld int, rows int)\n", name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
-	p("MOVQ dst+0(FP), DI")
-	p("MOVQ src+8(FP), SI")
-	p("MOVQ ld+16(FP), DX")
-	p("MOVQ rows+24(FP), CX")
-	p("MOVQ $0x3fff, AX")
-	p("KMOVW AX, K1")
-	p("SHRQ $1, CX")
-	p("JZ %s_last", name)
-	fmt.Fprintf(w, "%s_loop:\n", name)
-	p("VMOVUPS (SI), K1, Z0")
-	p("VMOVUPS (SI)(DX*1), K1, Z1")
-	p("VMOVUPS Z0, K1, (DI)")
-	p("VMOVUPS Z1, K1, %d(DI)", row)
-	p("LEAQ (SI)(DX*2), SI")
-	p("ADDQ $%d, DI", 2*row)
-	p("DECQ CX")
-	p("JNZ %s_loop", name)
-	fmt.Fprintf(w, "%s_last:\n", name)
-	p("MOVQ rows+24(FP), CX")
-	p("ANDQ $1, CX")
-	p("JZ %s_done", name)
-	p("VMOVUPS (SI), K1, Z0")
-	p("VMOVUPS Z0, K1, (DI)")
-	fmt.Fprintf(w, "%s_done:\n", name)
-	p("VZEROUPPER")
-	p("RET")
+// offset writes a displacement for an address, none for 0.
+func offset(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
 }
