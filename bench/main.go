@@ -421,11 +421,11 @@ func summarize(ms []measurement) summary {
 	}
 	s.ok = len(vals)
 	if s.ok > 0 {
-		s.value = median(vals)
+		s.value = peak.Median(vals)
 		s.lo, s.hi = slices.Min(vals), slices.Max(vals)
 	}
 	if len(accs) > 0 {
-		s.acc = median(accs)
+		s.acc = peak.Median(accs)
 	}
 	return s
 }
@@ -546,7 +546,7 @@ func pairedRatio(w workload, nerve, torch []measurement) (float64, bool) {
 	if len(rs) == 0 {
 		return 0, false
 	}
-	return median(rs), true
+	return peak.Median(rs), true
 }
 
 func pct(a float64) string {

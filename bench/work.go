@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
 	"time"
 
+	"github.com/nervelab/nerve/bench/internal/peak"
 	"github.com/nervelab/nerve/data/mnist"
 	"github.com/nervelab/nerve/nn"
 	"github.com/nervelab/nerve/optim"
@@ -29,15 +29,6 @@ var fullTiming = timing{minSample: 200 * time.Millisecond, samples: 3, steps: 10
 
 func result(w io.Writer, key string, v float64, unit string) {
 	fmt.Fprintf(w, "RESULT %s %.6g %s\n", key, v, unit)
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // runNerve runs workload w in this process; the thread count was set by
@@ -83,7 +74,7 @@ func nerveGemm(out io.Writer, n int, tm timing) {
 		}
 		secs[i] = time.Since(t).Seconds() / float64(reps)
 	}
-	s := median(secs)
+	s := peak.Median(secs)
 	result(out, "value", 2*float64(n)*float64(n)*float64(n)/s/1e9, "GFLOP/s")
 	result(out, "us_per_call", s*1e6, "us")
 	result(out, "calls_per_sample", float64(reps), "")
@@ -205,7 +196,7 @@ func stepTimes(out io.Writer, tm timing, step func()) {
 	for i := range warm {
 		warm[i] = run()
 	}
-	result(out, "value", median(warm), "us")
+	result(out, "value", peak.Median(warm), "us")
 	result(out, "cold_us", cold, "us")
 }
 
@@ -261,5 +252,5 @@ func nerveAdd10(out io.Writer, tm timing) {
 		}
 		runs[i] = time.Since(t).Seconds() / float64(tm.opIters) * 1e6
 	}
-	result(out, "value", median(runs), "us")
+	result(out, "value", peak.Median(runs), "us")
 }
