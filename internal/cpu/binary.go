@@ -199,16 +199,17 @@ func (Device) Where(dst device.Buffer, dl device.Layout, cond device.Buffer, cl 
 
 func whereRow[T float32 | int64](d []T, c *buffer, a, b []T, o, st *[maxOps]int, n int) {
 	di, ci, ai, bi := o[0], o[1], o[2], o[3]
+	ints := c.dt == device.Int64
 	var cf []float32
 	var cn []int64
-	if c.dt == device.Int64 {
+	if ints {
 		cn = c.ints()
 	} else {
 		cf = c.floats()
 	}
 	for range n {
 		var t bool
-		if cn != nil {
+		if ints {
 			t = cn[ci] != 0
 		} else {
 			t = cf[ci] != 0

@@ -31,7 +31,7 @@ var _ device.Device = Device{}
 // buffer's elements) because every tensor has one: tiny ops are dominated
 // by the garbage collections their allocations bring.
 type buffer struct {
-	p     unsafe.Pointer // the first element; nil when n is 0 or the buffer was freed
+	p     unsafe.Pointer // the first element; nil once the buffer was freed
 	n     int
 	dt    device.DType
 	freed bool // Free gave the memory back: any use is a bug of the caller
@@ -112,9 +112,6 @@ func (Device) AllocUninit(dt device.DType, n int) device.Buffer {
 		if n <= smallBuf {
 			sb := &smallBuffer{}
 			sb.p, sb.n, sb.dt = unsafe.Pointer(&sb.arr), n, dt
-			if n == 0 {
-				sb.p = nil
-			}
 			return &sb.buffer
 		}
 		if f := floatCache.get(n); f != nil {
