@@ -18,7 +18,10 @@ type microKernel func(kc int, a, b []float32, c []float32, ldc int, alpha float3
 //
 // A packed B sliver (kc·nr floats) stays in L1 while the loop runs down
 // the A slivers; the packed A block (mc·kc) stays in L2; the packed B
-// panel serves every row of the task.
+// panel serves every row of the task. With a row-major B and packing
+// kernels (kernelPackB), the panel's full slivers are not packed in a pass
+// of their own: the kernel for the task's first row of micro-tiles reads
+// each sliver from B and stores it packed while it multiplies.
 type blocking struct {
 	mr, nr     int // micro-tile: rows of op(A) and columns of op(B)
 	kc, mc, nc int // depth of a panel; rows and columns packed at once
@@ -34,7 +37,14 @@ type blocking struct {
 	// panels, so deeper panels (fewer passes over C) pay for packed
 	// slivers that no longer fit in L1.
 	large *blocking
+	// kernelPackB and kernelSetPackB, when set, are kernel and kernelSet
+	// packing a full sliver of a row-major B as they read it.
+	kernelPackB, kernelSetPackB packingKernel
 }
+
+// packingKernel is a microKernel that reads its B sliver from bsrc, rows
+// ldb apart, and stores it packed into b.
+type packingKernel func(kc int, a, b []float32, c []float32, ldc int, alpha float32, bsrc []float32, ldb int)
 
 // largeC is the number of elements of C (4 MiB of float32) from which
 // Gemm uses a blocking's large variant (a variable for tests).
@@ -325,29 +335,49 @@ func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork
 	}
 	step := even(p.K, bk.kc, 1) // K = 512 in panels of 256, not 384 + 128
 	rows := even(t.i1-t.i0, bk.mc, bk.mr)
+	fuse := bk.kernelPackB != nil && !p.TransB && t.i1-t.i0 >= bk.mr
 	for pc := 0; pc < p.K; pc += step {
 		kc := min(step, p.K-pc)
-		packB(w.b, b, ob, p.LDB, p.TransB, pc, kc, t.j0, t.j1, bk.nr)
+		var src []float32
+		if fuse {
+			// Full slivers are packed by the first row's kernels; only a
+			// partial last one is packed here.
+			full := t.j0 + (t.j1-t.j0)/bk.nr*bk.nr
+			if full < t.j1 {
+				packB(w.b[(full-t.j0)*kc:], b, ob, p.LDB, false, pc, kc, full, t.j1, bk.nr)
+			}
+			src = b
+		} else {
+			packB(w.b, b, ob, p.LDB, p.TransB, pc, kc, t.j0, t.j1, bk.nr)
+		}
 		for ic := t.i0; ic < t.i1; ic += rows {
 			sub := gemmTask{t.bi, ic, min(ic+rows, t.i1), t.j0, t.j1}
 			packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, sub.i0, sub.i1, bk.mr)
-			gemmMacro(p, c, oc, bk, w, sub, kc, set && pc == 0)
+			gemmMacro(p, c, oc, bk, w, sub, kc, set && pc == 0, src, ob+pc*p.LDB)
+			src = nil
 		}
 	}
 }
 
 // gemmMacro runs the micro-kernel over every micro-tile of the task's tile
 // for one packed panel, going through the edge buffer for partial tiles;
-// with set it stores alpha·A·B over C instead of adding it.
-func gemmMacro(p *device.GemmParams, c []float32, oc int, bk *blocking, w *gemmWork, t gemmTask, kc int, set bool) {
-	kernel := bk.kernel
+// with set it stores alpha·A·B over C instead of adding it. With src, the
+// full B slivers are not packed yet: the first micro-tile of each packs
+// its sliver from the row-major src (panel at so) as it multiplies.
+func gemmMacro(p *device.GemmParams, c []float32, oc int, bk *blocking, w *gemmWork, t gemmTask, kc int, set bool, src []float32, so int) {
+	kernel, pk := bk.kernel, bk.kernelPackB
 	if set {
-		kernel = bk.kernelSet
+		kernel, pk = bk.kernelSet, bk.kernelSetPackB
 	}
 	for jr := t.j0; jr < t.j1; jr += bk.nr {
 		bs := w.b[(jr-t.j0)*kc:][:kc*bk.nr]
 		nr := min(bk.nr, t.j1-jr)
-		for ir := t.i0; ir < t.i1; ir += bk.mr {
+		ir := t.i0
+		if src != nil && nr == bk.nr {
+			pk(kc, w.a[:kc*bk.mr], bs, c[oc+ir*p.LDC+jr:], p.LDC, p.Alpha, src[so+jr:], p.LDB)
+			ir += bk.mr
+		}
+		for ; ir < t.i1; ir += bk.mr {
 			as := w.a[(ir-t.i0)*kc:][:kc*bk.mr]
 			mr := min(bk.mr, t.i1-ir)
 			if mr == bk.mr && nr == bk.nr {

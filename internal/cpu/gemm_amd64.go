@@ -51,6 +51,9 @@ var (
 		kernelSet: checked(14, 32, kernelAVX512Set),
 		rows:      &kernelsAVX512Rows,
 		rowsSet:   &kernelsAVX512RowsSet,
+
+		kernelPackB:    checkedPackB(14, 32, kernelAVX512PackB),
+		kernelSetPackB: checkedPackB(14, 32, kernelAVX512SetPackB),
 	}
 	// blockingAVX512Large (blockingAVX512.large, set at init) is for
 	// products with a C too large for the caches: the same kernels with
@@ -148,4 +151,25 @@ func copyRows(dst, src []float32, so, ld, rows, nr int) bool {
 		copyRows16AVX2(&dst[0], &src[so], 4*ld, rows)
 	}
 	return true
+}
+
+// kernelAVX512PackB and kernelAVX512SetPackB are kernelAVX512 and
+// kernelAVX512Set reading the kc rows of B from bsrc (ldb floats apart,
+// 32 each) and storing them as the packed sliver b as they go.
+//
+//go:noescape
+func kernelAVX512PackB(kc int, a, b []float32, c []float32, ldc int, alpha float32, bsrc []float32, ldb int)
+
+//go:noescape
+func kernelAVX512SetPackB(kc int, a, b []float32, c []float32, ldc int, alpha float32, bsrc []float32, ldb int)
+
+// checkedPackB wraps an assembly packing kernel (see packingKernel) with
+// the bounds checks the assembly does not make.
+func checkedPackB(mr, nr int, k packingKernel) packingKernel {
+	return func(kc int, a, b []float32, c []float32, ldc int, alpha float32, bsrc []float32, ldb int) {
+		if kc <= 0 || len(a) < kc*mr || len(b) < kc*nr || ldc < nr || len(c) < (mr-1)*ldc+nr || ldb < nr || len(bsrc) < (kc-1)*ldb+nr {
+			panic("cpu: gemm packing micro-kernel operands out of range")
+		}
+		k(kc, a, b, c, ldc, alpha, bsrc, ldb)
+	}
 }

@@ -295,3 +295,101 @@ func TestGemmRowsKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmPackingKernels checks the kernels that pack B as they read it:
+// the tile of C as the plain kernels compute it, the packed sliver equal
+// to the source rows, and guards around C, the sliver and the source
+// (whose rows are wider than the sliver) untouched.
+func TestGemmPackingKernels(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	const mr, nr, pad, guard = 14, 32, 7, -12345.5
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = guard
+		}
+		return s
+	}
+	for _, set := range []bool{false, true} {
+		k := blockingAVX512.kernelPackB
+		if set {
+			k = blockingAVX512.kernelSetPackB
+		}
+		for _, kc := range []int{1, 2, 3, 4, 5, 7, 8, 63, 256, 257} {
+			alpha := float32(-0.75)
+			ldc, ldb := nr+3, nr+5
+			a := make([]float32, kc*mr)
+			for i := range a {
+				a[i] = float32(r.NormFloat64())
+			}
+			srcBuf := fill(pad + kc*ldb + pad)
+			src := srcBuf[pad : pad+(kc-1)*ldb+nr]
+			for p := range kc {
+				for j := range nr {
+					src[p*ldb+j] = float32(r.NormFloat64())
+				}
+			}
+			srcOld := append([]float32(nil), srcBuf...)
+			bBuf := fill(pad + kc*nr + pad)
+			b := bBuf[pad : pad+kc*nr]
+			cBuf := fill(pad + mr*ldc + pad)
+			c := cBuf[pad : pad+(mr-1)*ldc+nr]
+			for i := range mr {
+				for j := range nr {
+					c[i*ldc+j] = float32(r.NormFloat64())
+				}
+			}
+			old := append([]float32(nil), c...)
+			k(kc, a, b, c, ldc, alpha, src, ldb)
+			for x, v := range srcBuf {
+				if v != srcOld[x] {
+					t.Fatalf("set=%v kc=%d: source changed at %d", set, kc, x-pad)
+				}
+			}
+			for x, v := range bBuf {
+				o := x - pad
+				if o < 0 || o >= kc*nr {
+					if v != guard {
+						t.Fatalf("set=%v kc=%d: guard around the sliver at %d overwritten: %v", set, kc, o, v)
+					}
+					continue
+				}
+				if want := src[o/nr*ldb+o%nr]; v != want {
+					t.Fatalf("set=%v kc=%d: packed B(%d,%d) = %v, want %v", set, kc, o/nr, o%nr, v, want)
+				}
+			}
+			for x, v := range cBuf {
+				o := x - pad
+				i, j := o/ldc, o%ldc
+				if o < 0 || o >= mr*ldc || j >= nr {
+					if v != guard {
+						t.Fatalf("set=%v kc=%d: guard around C at %d overwritten: %v", set, kc, o, v)
+					}
+					continue
+				}
+				var s, m float64
+				for p := range kc {
+					prod := float64(a[p*mr+i]) * float64(src[p*ldb+j])
+					s, m = s+prod, m+math.Abs(prod)
+				}
+				want := float64(alpha) * s
+				if !set {
+					want += float64(old[o])
+				}
+				if math.Abs(float64(v)-want) > 1e-6*(m+math.Abs(float64(old[o]))+1) {
+					t.Fatalf("set=%v kc=%d: C(%d,%d) = %v, want %v", set, kc, i, j, v, want)
+				}
+			}
+		}
+	}
+	// The wrapper refuses a source too short for kc rows.
+	defer func() {
+		if recover() == nil {
+			t.Fatal("short source did not panic")
+		}
+	}()
+	blockingAVX512.kernelPackB(4, make([]float32, 4*mr), make([]float32, 4*nr), make([]float32, 13*nr+nr), nr, 1, make([]float32, 3*40+nr-1), 40)
+}

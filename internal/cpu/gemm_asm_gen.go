@@ -30,6 +30,10 @@ type kernel struct {
 	// the kernels for the last rows of a tile read slivers packed mr
 	// rows tall but use only their own mr rows.
 	astride int
+	// fuseB: the kernel reads each row of B from an unpacked row-major
+	// source (bsrc, ldb floats apart) and stores it into b as it goes,
+	// packing the sliver for the kernels that follow.
+	fuseB bool
 }
 
 func (k kernel) nr() int { return k.nv * k.lanes }
@@ -55,6 +59,8 @@ func main() {
 	gen(&w, kernel{name: "kernelAVX2", mr: 6, nv: 2, lanes: 8, reg: "Y", zero: "VXORPS"})
 	gen(&w, kernel{name: "kernelAVX512Set", mr: 14, nv: 2, lanes: 16, reg: "Z", zero: "VPXORD", set: true})
 	gen(&w, kernel{name: "kernelAVX2Set", mr: 6, nv: 2, lanes: 8, reg: "Y", zero: "VXORPS", set: true})
+	gen(&w, kernel{name: "kernelAVX512PackB", mr: 14, nv: 2, lanes: 16, reg: "Z", zero: "VPXORD", fuseB: true})
+	gen(&w, kernel{name: "kernelAVX512SetPackB", mr: 14, nv: 2, lanes: 16, reg: "Z", zero: "VPXORD", set: true, fuseB: true})
 	genTranspose(&w, "transpose16AVX512", 16)
 	genTranspose(&w, "transpose14AVX512", 14)
 	genCopyRows(&w, "copyRows32AVX512", "Z", 16, 32)
@@ -111,7 +117,8 @@ func genRowsGo() []byte {
 // gen writes one kernel. Registers: accumulator of row i, vector v is
 // register i·nv+v; the nv registers after the accumulators hold the row of
 // B; the last two take the broadcasts of A in turn. AX walks a, BX walks
-// b, CX and DX count steps, DI walks the rows of c, SI is ldc in bytes.
+// b, CX and DX count steps, DI walks the rows of c, SI is ldc in bytes;
+// with fuseB, R9 walks the rows of bsrc and R10 is ldb in bytes.
 func gen(w *bytes.Buffer, k kernel) {
 	nacc := k.mr * k.nv
 	breg := func(v int) string { return fmt.Sprintf("%s%d", k.reg, nacc+v) }
@@ -121,14 +128,23 @@ func gen(w *bytes.Buffer, k kernel) {
 	astep, bstep := 4*k.aStride(), 4*k.nr()
 	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
 
-	fmt.Fprintf(w, "\n// func %s(kc int, a, b []float32, c []float32, ldc int, alpha float32)\n", k.name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-92\n", k.name)
+	args, frame := "", 92
+	if k.fuseB {
+		args, frame = ", bsrc []float32, ldb int", 128
+	}
+	fmt.Fprintf(w, "\n// func %s(kc int, a, b []float32, c []float32, ldc int, alpha float32%s)\n", k.name, args)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, frame)
 	p("MOVQ kc+0(FP), CX")
 	p("MOVQ a_base+8(FP), AX")
 	p("MOVQ b_base+32(FP), BX")
 	p("MOVQ c_base+56(FP), DI")
 	p("MOVQ ldc+80(FP), SI")
 	p("SHLQ $2, SI")
+	if k.fuseB {
+		p("MOVQ bsrc_base+96(FP), R9")
+		p("MOVQ ldb+120(FP), R10")
+		p("SHLQ $2, R10")
+	}
 	if !k.set && k.lanes == 16 {
 		// Fetch the tile of C while the products run: a large C is far
 		// from the core (and its rows on different pages).
@@ -147,7 +163,15 @@ func gen(w *bytes.Buffer, k kernel) {
 	}
 	step := func(u int) {
 		for v := range k.nv {
-			p("VMOVUPS %d(BX), %s", u*bstep+v*vbytes, breg(v))
+			if k.fuseB {
+				p("VMOVUPS %d(R9), %s", v*vbytes, breg(v))
+				p("VMOVUPS %s, %d(BX)", breg(v), u*bstep+v*vbytes)
+			} else {
+				p("VMOVUPS %d(BX), %s", u*bstep+v*vbytes, breg(v))
+			}
+		}
+		if k.fuseB {
+			p("ADDQ R10, R9")
 		}
 		for i := range k.mr {
 			p("VBROADCASTSS %d(AX), %s", u*astep+4*i, areg(i))
