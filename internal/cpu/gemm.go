@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"sync/atomic"
+
 	"github.com/nervelab/nerve/internal/device"
 )
 
@@ -84,7 +86,14 @@ type gemmTask struct{ bi, i0, i1, j0, j1 int }
 // gemmWork is one goroutine's packing buffers and edge tile.
 type gemmWork struct {
 	a, b, edge []float32
+	// heldA is the block of op(A) that a holds packed, for the product
+	// in progress; the zero aPanel (kc 0) is none.
+	heldA aPanel
 }
+
+// aPanel names a packed block of op(A): rows i0..i1 of batch item bi,
+// columns pc..pc+kc.
+type aPanel struct{ bi, i0, i1, pc, kc int }
 
 // gemmWorks keeps packing buffers between calls. Unlike a sync.Pool it
 // is not emptied by every garbage collection, which otherwise made each
@@ -267,21 +276,95 @@ func axpyRef(y, x []float32, alpha float32) {
 	}
 }
 
-// gemmBlocked runs the packed algorithm, one task per tile of C, the tiles
-// spread over the pool.
+// gemmBlocked runs the packed algorithm, one task per tile of C. The
+// tiles are dealt out as one contiguous range per worker; a worker runs
+// its range from the front and, when done, takes tiles from the back of
+// the others' ranges. When a tile's A is a single packed block, the tiles
+// are numbered row by row, so that a worker's consecutive tiles share
+// their rows of A and it packs them once (see gemmTile); otherwise column
+// by column, so that each worker gets every row block, whose sizes differ
+// by up to a micro-tile, for even shares.
 func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
 	mc, nc := gemmTileSize(p, bk)
 	mt, nt := (p.M+mc-1)/mc, (p.N+nc-1)/nc
-	parallelFor(p.Batch*mt*nt, 1, func(lo, hi int) {
+	byRows := p.K <= bk.kc && mc <= bk.mc
+	n := p.Batch * mt * nt
+	nw := min(numWorkers(), n)
+	q := make([]tileRange, nw)
+	for i := range q {
+		q[i].set(i*n/nw, (i+1)*n/nw)
+	}
+	parallelFor(nw, 1, func(lo, hi int) {
 		w := getWork(bk)
-		for t := lo; t < hi; t++ {
+		w.heldA = aPanel{}
+		run := func(t int) {
 			bi, r := t/(mt*nt), t%(mt*nt)
-			i0, j0 := (r/nt)*mc, (r%nt)*nc
-			task := gemmTask{bi, i0, min(i0+mc, p.M), j0, min(j0+nc, p.N)}
+			i, j := r%mt, r/mt
+			if byRows {
+				i, j = r/nt, r%nt
+			}
+			task := gemmTask{bi, split(p.M, mt, bk.mr, i), split(p.M, mt, bk.mr, i+1), split(p.N, nt, bk.nr, j), split(p.N, nt, bk.nr, j+1)}
 			gemmTile(p, a, b, c, bk, w, task)
+		}
+		for id := lo; id < hi; id++ {
+			for t, ok := q[id].front(); ok; t, ok = q[id].front() {
+				run(t)
+			}
+			for k := 1; k < nw; k++ {
+				other := &q[(id+k)%nw]
+				for t, ok := other.back(); ok; t, ok = other.back() {
+					run(t)
+				}
+			}
 		}
 		putWork(w)
 	})
+}
+
+// split returns where block i of the n rows (or columns) of C starts
+// (n for i = blocks) when they are cut into blocks of whole micro-tiles
+// of r, as evenly as that allows: M = 256 in two blocks of 14-row tiles
+// is 126 + 130 rows, not 140 + 116.
+func split(n, blocks, r, i int) int {
+	if i >= blocks {
+		return n
+	}
+	return min(n, r*(i*ceilDiv(n, r)/blocks))
+}
+
+// tileRange is a range of tiles [lo, hi) that its owner takes from the
+// front and others from the back, padded to a cache line of its own.
+type tileRange struct {
+	v atomic.Uint64 // lo<<32 | hi
+	_ [56]byte
+}
+
+func (r *tileRange) set(lo, hi int) { r.v.Store(uint64(lo)<<32 | uint64(hi)) }
+
+func (r *tileRange) front() (int, bool) {
+	for {
+		v := r.v.Load()
+		lo, hi := v>>32, v&(1<<32-1)
+		if lo >= hi {
+			return 0, false
+		}
+		if r.v.CompareAndSwap(v, (lo+1)<<32|hi) {
+			return int(lo), true
+		}
+	}
+}
+
+func (r *tileRange) back() (int, bool) {
+	for {
+		v := r.v.Load()
+		lo, hi := v>>32, v&(1<<32-1)
+		if lo >= hi {
+			return 0, false
+		}
+		if r.v.CompareAndSwap(v, lo<<32|(hi-1)) {
+			return int(hi - 1), true
+		}
+	}
 }
 
 // gemmTileSize picks the tile of C one task computes: all of C's rows and
@@ -326,7 +409,10 @@ func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 
 // gemmTile computes one task's tile of C: Alpha·op(A)·op(B) one kc-deep
 // panel at a time, the first panel storing over C when Beta is 0 (C is
-// never read then) and adding to Beta·C otherwise.
+// never read then) and adding to Beta·C otherwise. It runs the (panel,
+// row block) pairs forwards, or backwards when w still holds the last
+// pair's A packed (from this worker's previous tile over the same rows),
+// and then starts without packing A.
 func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork, t gemmTask) {
 	oa, ob, oc := p.OffA+t.bi*p.StrideA, p.OffB+t.bi*p.StrideB, p.OffC+t.bi*p.StrideC
 	set := p.Beta == 0 && bk.kernelSet != nil
@@ -335,13 +421,26 @@ func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork
 	}
 	step := even(p.K, bk.kc, 1) // K = 512 in panels of 256, not 384 + 128
 	rows := even(t.i1-t.i0, bk.mc, bk.mr)
-	fuse := bk.kernelPackB != nil && !p.TransB && t.i1-t.i0 >= bk.mr
-	for pc := 0; pc < p.K; pc += step {
+	np, nb := ceilDiv(p.K, step), ceilDiv(t.i1-t.i0, rows)
+	lastRows := t.i0 + (nb-1)*rows
+	rev := w.heldA == aPanel{t.bi, lastRows, t.i1, (np - 1) * step, p.K - (np-1)*step}
+	for q := range np {
+		pc := q * step
+		if rev {
+			pc = (np - 1 - q) * step
+		}
 		kc := min(step, p.K-pc)
+		// The first row block's kernels pack B's full slivers as they read
+		// them (see kernelPackB) when it has a full row of micro-tiles.
+		firstRows := t.i1 - t.i0
+		if nb > 1 {
+			firstRows = rows
+			if rev {
+				firstRows = t.i1 - lastRows
+			}
+		}
 		var src []float32
-		if fuse {
-			// Full slivers are packed by the first row's kernels; only a
-			// partial last one is packed here.
+		if bk.kernelPackB != nil && !p.TransB && firstRows >= bk.mr {
 			full := t.j0 + (t.j1-t.j0)/bk.nr*bk.nr
 			if full < t.j1 {
 				packB(w.b[(full-t.j0)*kc:], b, ob, p.LDB, false, pc, kc, full, t.j1, bk.nr)
@@ -350,10 +449,17 @@ func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork
 		} else {
 			packB(w.b, b, ob, p.LDB, p.TransB, pc, kc, t.j0, t.j1, bk.nr)
 		}
-		for ic := t.i0; ic < t.i1; ic += rows {
+		for s := range nb {
+			ic := t.i0 + s*rows
+			if rev {
+				ic = lastRows - s*rows
+			}
 			sub := gemmTask{t.bi, ic, min(ic+rows, t.i1), t.j0, t.j1}
-			packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, sub.i0, sub.i1, bk.mr)
-			gemmMacro(p, c, oc, bk, w, sub, kc, set && pc == 0, src, ob+pc*p.LDB)
+			if held := (aPanel{t.bi, sub.i0, sub.i1, pc, kc}); w.heldA != held {
+				packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, sub.i0, sub.i1, bk.mr)
+				w.heldA = held
+			}
+			gemmMacro(p, c, oc, bk, w, sub, kc, set && q == 0, src, ob+pc*p.LDB)
 			src = nil
 		}
 	}

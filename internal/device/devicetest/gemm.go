@@ -140,6 +140,7 @@ func testGemm(t *testing.T, dev device.Device) {
 	t.Run("AlphaBeta", func(t *testing.T) { testGemmAlphaBeta(t, dev, r) })
 	t.Run("Layouts", func(t *testing.T) { testGemmLayouts(t, dev, r) })
 	t.Run("Batch", func(t *testing.T) { testGemmBatch(t, dev, r) })
+	t.Run("Tiles", func(t *testing.T) { testGemmTiles(t, dev, r) })
 }
 
 var transposes = [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}}
@@ -205,4 +206,16 @@ func testGemmBatch(t *testing.T, dev device.Device, r *rand.Rand) {
 	}
 	// Many small items, which a backend may spread over threads.
 	runGemm(t, dev, r, gemmCase{batch: 64, m: 16, n: 17, k: 18, transB: true, alpha: 1, broadcastB: true})
+}
+
+// testGemmTiles runs products large enough for a backend to cut C into
+// tiles over several threads: rows and columns that split unevenly into
+// micro-tiles, K over one and several panels, Beta 0 and not, a batch.
+func testGemmTiles(t *testing.T, dev device.Device, r *rand.Rand) {
+	for _, s := range [][4]int{{1, 183, 150, 160}, {1, 28, 300, 40}, {1, 30, 100, 700}, {2, 71, 90, 330}} {
+		for i, tr := range transposes {
+			runGemm(t, dev, r, gemmCase{batch: s[0], m: s[1], n: s[2], k: s[3], transA: tr[0], transB: tr[1],
+				alpha: 1, beta: float32(i%2) / 2, padC: 1})
+		}
+	}
 }

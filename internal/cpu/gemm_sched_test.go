@@ -1,0 +1,68 @@
+package cpu
+
+import (
+	"sync"
+	"testing"
+)
+
+// TestTileRange has goroutines take tiles from the fronts and backs of
+// several ranges at once, as gemmBlocked's workers do, and checks that
+// every tile is taken exactly once.
+func TestTileRange(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 7, 1000} {
+		const workers = 4
+		q := make([]tileRange, workers)
+		for i := range q {
+			q[i].set(i*n/workers, (i+1)*n/workers)
+		}
+		taken := make([][]int, workers)
+		var wg sync.WaitGroup
+		for id := range workers {
+			wg.Go(func() {
+				for t, ok := q[id].front(); ok; t, ok = q[id].front() {
+					taken[id] = append(taken[id], t)
+				}
+				for k := 1; k < workers; k++ {
+					other := &q[(id+k)%workers]
+					for t, ok := other.back(); ok; t, ok = other.back() {
+						taken[id] = append(taken[id], t)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		seen := make([]int, n)
+		for _, ts := range taken {
+			for _, x := range ts {
+				seen[x]++
+			}
+		}
+		for x, c := range seen {
+			if c != 1 {
+				t.Fatalf("n=%d: tile %d taken %d times", n, x, c)
+			}
+		}
+	}
+}
+
+// TestSplit checks that split cuts n into blocks of whole micro-tiles
+// that cover [0, n) in order, no two differing by more than one tile.
+func TestSplit(t *testing.T) {
+	for _, n := range []int{1, 13, 14, 15, 256, 512, 1000} {
+		for blocks := 1; blocks <= 8; blocks++ {
+			const r = 14
+			lo, hi := n, 0
+			for i := range blocks {
+				b0, b1 := split(n, blocks, r, i), split(n, blocks, r, i+1)
+				if b0%r != 0 || b1 < b0 || (i == 0 && b0 != 0) || (i == blocks-1 && b1 != n) {
+					t.Fatalf("n=%d blocks=%d: block %d is [%d, %d)", n, blocks, i, b0, b1)
+				}
+				tiles := ceilDiv(b1-b0, r)
+				lo, hi = min(lo, tiles), max(hi, tiles)
+			}
+			if n >= blocks*r && hi-lo > 1 {
+				t.Fatalf("n=%d blocks=%d: blocks of %d to %d tiles", n, blocks, lo, hi)
+			}
+		}
+	}
+}
