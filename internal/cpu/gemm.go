@@ -419,7 +419,7 @@ func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork
 	if !set {
 		scaleTile(c, oc+t.i0*p.LDC+t.j0, p.LDC, t.i1-t.i0, t.j1-t.j0, p.Beta)
 	}
-	step := even(p.K, bk.kc, 1) // K = 512 in panels of 256, not 384 + 128
+	step := even(p.K, bk.kc, 1) // K = 784 in panels of 392, not 512 + 272
 	rows := even(t.i1-t.i0, bk.mc, bk.mr)
 	np, nb := ceilDiv(p.K, step), ceilDiv(t.i1-t.i0, rows)
 	lastRows := t.i0 + (nb-1)*rows
