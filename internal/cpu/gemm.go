@@ -307,12 +307,12 @@ func gemmBlocked(p *device.GemmParams, a, b, c []float32, bk *blocking) {
 			gemmTile(p, a, b, c, bk, w, task)
 		}
 		for id := lo; id < hi; id++ {
-			for t, ok := q[id].front(); ok; t, ok = q[id].front() {
+			for t, ok := q[id].take(false); ok; t, ok = q[id].take(false) {
 				run(t)
 			}
 			for k := 1; k < nw; k++ {
 				other := &q[(id+k)%nw]
-				for t, ok := other.back(); ok; t, ok = other.back() {
+				for t, ok := other.take(true); ok; t, ok = other.take(true) {
 					run(t)
 				}
 			}
@@ -341,28 +341,21 @@ type tileRange struct {
 
 func (r *tileRange) set(lo, hi int) { r.v.Store(uint64(lo)<<32 | uint64(hi)) }
 
-func (r *tileRange) front() (int, bool) {
+// take claims the range's first tile, or with back its last one, and
+// reports false once the range is empty.
+func (r *tileRange) take(back bool) (int, bool) {
 	for {
 		v := r.v.Load()
 		lo, hi := v>>32, v&(1<<32-1)
 		if lo >= hi {
 			return 0, false
 		}
-		if r.v.CompareAndSwap(v, (lo+1)<<32|hi) {
-			return int(lo), true
+		t, rest := lo, (lo+1)<<32|hi
+		if back {
+			t, rest = hi-1, lo<<32|(hi-1)
 		}
-	}
-}
-
-func (r *tileRange) back() (int, bool) {
-	for {
-		v := r.v.Load()
-		lo, hi := v>>32, v&(1<<32-1)
-		if lo >= hi {
-			return 0, false
-		}
-		if r.v.CompareAndSwap(v, lo<<32|(hi-1)) {
-			return int(hi - 1), true
+		if r.v.CompareAndSwap(v, rest) {
+			return int(t), true
 		}
 	}
 }

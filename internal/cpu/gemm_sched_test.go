@@ -19,12 +19,12 @@ func TestTileRange(t *testing.T) {
 		var wg sync.WaitGroup
 		for id := range workers {
 			wg.Go(func() {
-				for t, ok := q[id].front(); ok; t, ok = q[id].front() {
+				for t, ok := q[id].take(false); ok; t, ok = q[id].take(false) {
 					taken[id] = append(taken[id], t)
 				}
 				for k := 1; k < workers; k++ {
 					other := &q[(id+k)%workers]
-					for t, ok := other.back(); ok; t, ok = other.back() {
+					for t, ok := other.take(true); ok; t, ok = other.take(true) {
 						taken[id] = append(taken[id], t)
 					}
 				}
