@@ -402,10 +402,10 @@ func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 
 // gemmTile computes one task's tile of C: Alpha·op(A)·op(B) one kc-deep
 // panel at a time, the first panel storing over C when Beta is 0 (C is
-// never read then) and adding to Beta·C otherwise. It runs the (panel,
-// row block) pairs forwards, or backwards when w still holds the last
-// pair's A packed (from this worker's previous tile over the same rows),
-// and then starts without packing A.
+// never read then) and adding to Beta·C otherwise. A tile whose A is one
+// packed block that w already holds (the worker's previous tile had the
+// same rows) packs no A. The panels always go in order, so C does not
+// depend on how the tiles fell to the workers.
 func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork, t gemmTask) {
 	oa, ob, oc := p.OffA+t.bi*p.StrideA, p.OffB+t.bi*p.StrideB, p.OffC+t.bi*p.StrideC
 	set := p.Beta == 0 && bk.kernelSet != nil
@@ -414,26 +414,13 @@ func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork
 	}
 	step := even(p.K, bk.kc, 1) // K = 784 in panels of 392, not 512 + 272
 	rows := even(t.i1-t.i0, bk.mc, bk.mr)
-	np, nb := ceilDiv(p.K, step), ceilDiv(t.i1-t.i0, rows)
-	lastRows := t.i0 + (nb-1)*rows
-	rev := w.heldA == aPanel{t.bi, lastRows, t.i1, (np - 1) * step, p.K - (np-1)*step}
-	for q := range np {
-		pc := q * step
-		if rev {
-			pc = (np - 1 - q) * step
-		}
+	// The first row block's kernels pack B's full slivers as they read
+	// them (see kernelPackB) when it has a full row of micro-tiles.
+	fuseB := bk.kernelPackB != nil && !p.TransB && t.i1-t.i0 >= bk.mr
+	for pc := 0; pc < p.K; pc += step {
 		kc := min(step, p.K-pc)
-		// The first row block's kernels pack B's full slivers as they read
-		// them (see kernelPackB) when it has a full row of micro-tiles.
-		firstRows := t.i1 - t.i0
-		if nb > 1 {
-			firstRows = rows
-			if rev {
-				firstRows = t.i1 - lastRows
-			}
-		}
 		var src []float32
-		if bk.kernelPackB != nil && !p.TransB && firstRows >= bk.mr {
+		if fuseB { // only a partial last sliver is packed here
 			full := t.j0 + (t.j1-t.j0)/bk.nr*bk.nr
 			if full < t.j1 {
 				packB(w.b[(full-t.j0)*kc:], b, ob, p.LDB, false, pc, kc, full, t.j1, bk.nr)
@@ -442,17 +429,13 @@ func gemmTile(p *device.GemmParams, a, b, c []float32, bk *blocking, w *gemmWork
 		} else {
 			packB(w.b, b, ob, p.LDB, p.TransB, pc, kc, t.j0, t.j1, bk.nr)
 		}
-		for s := range nb {
-			ic := t.i0 + s*rows
-			if rev {
-				ic = lastRows - s*rows
-			}
+		for ic := t.i0; ic < t.i1; ic += rows {
 			sub := gemmTask{t.bi, ic, min(ic+rows, t.i1), t.j0, t.j1}
 			if held := (aPanel{t.bi, sub.i0, sub.i1, pc, kc}); w.heldA != held {
 				packA(w.a, a, oa, p.LDA, p.TransA, pc, kc, sub.i0, sub.i1, bk.mr)
 				w.heldA = held
 			}
-			gemmMacro(p, c, oc, bk, w, sub, kc, set && q == 0, src, ob+pc*p.LDB)
+			gemmMacro(p, c, oc, bk, w, sub, kc, set && pc == 0, src, ob+pc*p.LDB)
 			src = nil
 		}
 	}

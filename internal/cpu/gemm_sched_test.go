@@ -1,8 +1,12 @@
 package cpu
 
 import (
+	"math"
+	"math/rand/v2"
 	"sync"
 	"testing"
+
+	"github.com/nervelab/nerve/internal/device"
 )
 
 // TestTileRange has goroutines take tiles from the fronts and backs of
@@ -62,6 +66,48 @@ func TestSplit(t *testing.T) {
 			}
 			if n >= blocks*r && hi-lo > 1 {
 				t.Fatalf("n=%d blocks=%d: blocks of %d to %d tiles", n, blocks, lo, hi)
+			}
+		}
+	}
+}
+
+// TestGemmDeterministic runs products whose tiles share their rows and
+// whose K spans several panels, with Beta 1 (so the order in which a
+// tile adds its panels shows in the rounding), many times: however the
+// tiles fall to the workers, C must come out bit for bit the same.
+func TestGemmDeterministic(t *testing.T) {
+	saved := gemmBlocking
+	defer func() { gemmBlocking = saved }()
+	small := gemmBlocking
+	small.kc, small.nc = min(small.kc, 64), min(small.nc, 64) // several panels and column tiles
+	small.large = nil
+	for _, bk := range []blocking{saved, small} {
+		gemmBlocking = bk
+		const m, n, k = 28, 700, 1400
+		r := rand.New(rand.NewPCG(3, 4))
+		a, b, c0 := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		for i := range a {
+			a[i] = float32(r.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(r.NormFloat64())
+		}
+		for i := range c0 {
+			c0[i] = float32(r.NormFloat64())
+		}
+		var first []float32
+		for run := range 40 {
+			c := append([]float32(nil), c0...)
+			Device{}.Gemm(device.GemmParams{Batch: 1, M: m, N: n, K: k, Alpha: 0.7, Beta: 1,
+				A: newFloats(a), B: newFloats(b), C: newFloats(c), LDA: k, LDB: n, LDC: n})
+			if run == 0 {
+				first = c
+				continue
+			}
+			for i := range c {
+				if math.Float32bits(c[i]) != math.Float32bits(first[i]) {
+					t.Fatalf("kc %d: run %d: C[%d] = %v, first run %v", bk.kc, run, i, c[i], first[i])
+				}
 			}
 		}
 	}
