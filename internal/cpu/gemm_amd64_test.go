@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -235,6 +236,38 @@ func TestCopyRows(t *testing.T) {
 // TestGemmRowsKernels checks the kernels for the first r rows of a 14×32
 // tile (A packed 14 rows tall) against plain loops, storing (Set) and
 // accumulating, with guards around C: nothing past row r may change.
+// checkTile checks buf, pad guard values, then the first rows rows (ldc
+// apart) of a tile of C, then guards, after a kernel stored alpha·A·B
+// (set) or added it to old: A is the mr-tall packed sliver a, B(p, j) is
+// bAt(p, j); everything outside the rows×nr tile must still be the guard.
+func checkTile(t *testing.T, name string, buf, old, a []float32, bAt func(p, j int) float32,
+	pad, rows, mr, nr, ldc, kc int, alpha float32, set bool) {
+	t.Helper()
+	const guard = -12345.5
+	for x, v := range buf {
+		o := x - pad
+		i, j := o/ldc, o%ldc
+		if o < 0 || o >= rows*ldc || j >= nr {
+			if v != guard {
+				t.Fatalf("%s: guard at %d overwritten: %v", name, o, v)
+			}
+			continue
+		}
+		var s, m float64
+		for p := range kc {
+			prod := float64(a[p*mr+i]) * float64(bAt(p, j))
+			s, m = s+prod, m+math.Abs(prod)
+		}
+		want := float64(alpha) * s
+		if !set {
+			want += float64(old[o])
+		}
+		if math.Abs(float64(v)-want) > 1e-6*(m+math.Abs(float64(old[o]))+1) {
+			t.Fatalf("%s: C(%d,%d) = %v, want %v", name, i, j, v, want)
+		}
+	}
+}
+
 func TestGemmRowsKernels(t *testing.T) {
 	if !hasAVX512 {
 		t.Skip("no AVX-512")
@@ -269,28 +302,8 @@ func TestGemmRowsKernels(t *testing.T) {
 				}
 				old := append([]float32(nil), c...)
 				k(kc, a, b, c, ldc, alpha)
-				for x, v := range buf {
-					o := x - pad
-					i, j := o/ldc, o%ldc
-					if o < 0 || o >= rows*ldc || j >= nr {
-						if v != guard {
-							t.Fatalf("rows=%d set=%v kc=%d: guard at %d overwritten: %v", rows, set, kc, o, v)
-						}
-						continue
-					}
-					var s, m float64
-					for p := range kc {
-						prod := float64(a[p*mr+i]) * float64(b[p*nr+j])
-						s, m = s+prod, m+math.Abs(prod)
-					}
-					want := float64(alpha) * s
-					if !set {
-						want += float64(old[o])
-					}
-					if math.Abs(float64(v)-want) > 1e-6*(m+math.Abs(float64(old[o]))+1) {
-						t.Fatalf("rows=%d set=%v kc=%d: C(%d,%d) = %v, want %v", rows, set, kc, i, j, v, want)
-					}
-				}
+				checkTile(t, fmt.Sprintf("rows=%d set=%v kc=%d", rows, set, kc), buf, old, a,
+					func(p, j int) float32 { return b[p*nr+j] }, pad, rows, mr, nr, ldc, kc, alpha, set)
 			}
 		}
 	}
@@ -361,28 +374,8 @@ func TestGemmPackingKernels(t *testing.T) {
 					t.Fatalf("set=%v kc=%d: packed B(%d,%d) = %v, want %v", set, kc, o/nr, o%nr, v, want)
 				}
 			}
-			for x, v := range cBuf {
-				o := x - pad
-				i, j := o/ldc, o%ldc
-				if o < 0 || o >= mr*ldc || j >= nr {
-					if v != guard {
-						t.Fatalf("set=%v kc=%d: guard around C at %d overwritten: %v", set, kc, o, v)
-					}
-					continue
-				}
-				var s, m float64
-				for p := range kc {
-					prod := float64(a[p*mr+i]) * float64(src[p*ldb+j])
-					s, m = s+prod, m+math.Abs(prod)
-				}
-				want := float64(alpha) * s
-				if !set {
-					want += float64(old[o])
-				}
-				if math.Abs(float64(v)-want) > 1e-6*(m+math.Abs(float64(old[o]))+1) {
-					t.Fatalf("set=%v kc=%d: C(%d,%d) = %v, want %v", set, kc, i, j, v, want)
-				}
-			}
+			checkTile(t, fmt.Sprintf("set=%v kc=%d", set, kc), cBuf, old, a,
+				func(p, j int) float32 { return src[p*ldb+j] }, pad, mr, mr, nr, ldc, kc, alpha, set)
 		}
 	}
 	// The wrapper refuses a source too short for kc rows.
