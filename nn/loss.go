@@ -84,6 +84,11 @@ type MSE struct {
 func (l MSE) Loss(pred, target *tensor.Tensor) *tensor.Tensor {
 	const op = "MSELoss"
 	checkLossPair(op, pred, target)
+	if l.Reduction == Mean || l.Reduction == Sum {
+		if loss, ok := tensor.SquaredError(pred, target, l.Reduction == Mean); ok {
+			return loss
+		}
+	}
 	return l.Reduction.reduce(op, pred.Sub(target).Square())
 }
 
@@ -470,7 +475,7 @@ func (l CrossEntropy) fused(logits, target *tensor.Tensor) (*tensor.Tensor, bool
 // probLoss is the cross-entropy with class-probability targets.
 func (l CrossEntropy) probLoss(logp, target *tensor.Tensor) *tensor.Tensor {
 	const op = "CrossEntropyLoss"
-	if !slices.Equal(logp.Shape(), target.Shape()) {
+	if !sameShape(logp, target) {
 		panic(&tensor.ShapeError{Op: op, A: logp.Shape(), B: target.Shape(), Why: "do not match: " +
 			"a float32 target holds class probabilities and must have the input's shape " +
 			"(class indices must be int64)"})
@@ -619,10 +624,23 @@ func checkLossPair(op string, pred, target *tensor.Tensor) {
 	if target.DType() != tensor.Float32 {
 		panic(&tensor.DTypeError{Op: op, Got: target.DType(), Want: "float32 target"})
 	}
-	if !slices.Equal(pred.Shape(), target.Shape()) {
+	if !sameShape(pred, target) {
 		panic(&tensor.ShapeError{Op: op, A: pred.Shape(), B: target.Shape(),
 			Why: "do not match: the target must have the input's shape"})
 	}
+}
+
+// sameShape reports whether a and b have one shape, copying neither.
+func sameShape(a, b *tensor.Tensor) bool {
+	if a.Dim() != b.Dim() {
+		return false
+	}
+	for d := range a.Dim() {
+		if a.Size(d) != b.Size(d) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkLossInput panics unless x is a float32 input of rank ≥ 1 with classes

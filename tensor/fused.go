@@ -108,3 +108,56 @@ func SoftmaxCrossEntropy(logits, target *Tensor, ignore int64) (loss *Tensor, va
 	}
 	return loss, valid, true
 }
+
+// SquaredError returns the mean (mean true) or the sum of (pred − target)²
+// as a scalar, PyTorch's mse_loss with reduction 'mean' or 'sum': one pass
+// forward and one backward, with the same bits as
+// pred.Sub(target).Square().Mean() (or .Sum()) and the same gradients,
+// to pred and to target when they require grad. It reports ok = false,
+// computing nothing, when the device has no fused kernel (device.Fused);
+// the caller then composes the ops. It panics with a *ShapeError when the
+// shapes differ and a *DTypeError when either is not float32.
+func SquaredError(pred, target *Tensor, mean bool) (loss *Tensor, ok bool) {
+	const op = "MseLoss"
+	pred.mustFloat(op)
+	target.mustFloat(op)
+	if !sameShape(pred.shape, target.shape) {
+		shapePanic(op, pred.shape, target.shape, "differ")
+	}
+	sameDevice(op, pred, target)
+	f, fused := pred.dev.(device.Fused)
+	if !fused {
+		return nil, false
+	}
+	n := pred.Numel()
+	scale := float32(1)
+	if mean {
+		scale = 1 / float32(n)
+	}
+	a, b := pred.dense(), target.dense()
+	diff := allocUninit(pred.dev, Float32, n)
+	loss = emptyUninit(pred.dev, Float32, nil)
+	f.SquaredError(loss.buf, diff, a.buf, b.buf, n, scale)
+	if !needsGrad(pred, target) {
+		pred.dev.Free(diff)
+		return loss, true
+	}
+	record(loss, op, []*Tensor{pred, target}, func(g *Tensor) []*Tensor {
+		var da, db *Tensor
+		var dab, dbb device.Buffer
+		if pred.requiresGrad {
+			da = emptyUninit(pred.dev, Float32, pred.shape)
+			dab = da.buf
+		}
+		if target.requiresGrad {
+			db = emptyUninit(pred.dev, Float32, pred.shape)
+			dbb = db.buf
+		}
+		f.SquaredErrorBackward(dab, dbb, diff, g.dense().buf, n, scale)
+		return []*Tensor{da, db}
+	})
+	if n >= trackMin {
+		loss.node.release = func() { pred.dev.Free(diff) }
+	}
+	return loss, true
+}

@@ -65,13 +65,21 @@ func empty(dev device.Device, dt DType, shape []int) *Tensor {
 // may hand back a cached buffer without clearing it.
 func emptyUninit(dev device.Device, dt DType, shape []int) *Tensor {
 	t := newTensor(dev, shape)
-	if u, ok := dev.(device.Uninit); ok {
-		t.buf = u.AllocUninit(dt, t.Numel())
-	} else {
-		t.buf = dev.Alloc(dt, t.Numel())
-	}
-	noteAlloc(t.buf)
+	t.buf = allocUninit(dev, dt, t.Numel())
 	return t
+}
+
+// allocUninit is emptyUninit's storage alone: n elements of dt whose
+// contents are unspecified.
+func allocUninit(dev device.Device, dt DType, n int) device.Buffer {
+	var b device.Buffer
+	if u, ok := dev.(device.Uninit); ok {
+		b = u.AllocUninit(dt, n)
+	} else {
+		b = dev.Alloc(dt, n)
+	}
+	noteAlloc(b)
+	return b
 }
 
 // newTensor returns a contiguous tensor of the shape on dev, without

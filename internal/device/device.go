@@ -333,10 +333,10 @@ type AdamParams struct {
 	Decoupled, Maximize  bool
 }
 
-// Fused is an optional Device capability: optimizer updates in one pass
-// over contiguous float32 buffers of n elements from offset 0, instead of
-// a dozen element-wise kernels and temporaries. A device without it gets
-// the composed ops; both must give the same bits.
+// Fused is an optional Device capability: optimizer updates and losses in
+// one pass over contiguous float32 buffers of n elements from offset 0,
+// instead of a dozen element-wise kernels and temporaries. A device
+// without it gets the composed ops; both must give the same bits.
 type Fused interface {
 	// AdamStep applies Adam's (or AdamW's) update to parameter p with
 	// gradient g, first moment m and second moment v, all in place but g:
@@ -363,6 +363,15 @@ type Fused interface {
 	// SoftmaxCrossEntropyBackward sets dx[i, c] = g[i·gStride]·(prob[i, c]
 	// − [c = y]) from SoftmaxCrossEntropy's prob, and 0 on ignored rows.
 	SoftmaxCrossEntropyBackward(dx, prob, target, g Buffer, gStride, rows, classes int, ignore int64)
+	// SquaredError reads a and b (contiguous Float32, n elements), writes
+	// a − b into diff and sets loss[0] = float32(Σ diff²)·scale, with each
+	// square rounded to float32 and the sum taken as Reduce's Sum takes
+	// it, so the composed ops (Sub, Square, Sum, MulScalar) give the same
+	// bits: MSE with scale 1/n (mean) or 1 (sum).
+	SquaredError(loss, diff, a, b Buffer, n int, scale float32)
+	// SquaredErrorBackward sets da = g₁·2·diff with g₁ = g[0]·scale, and
+	// db = −da, from SquaredError's diff; a nil da or db is skipped.
+	SquaredErrorBackward(da, db, diff, g Buffer, n int, scale float32)
 }
 
 // SGDParams are the scalars of one fused SGD update, rounded to float32
