@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"runtime"
 	"testing"
 
@@ -39,16 +40,23 @@ func TestSequentialInferenceReleases(t *testing.T) {
 	big := NewSequential(NewLinear(256, 1024, WithGenerator(g)), ReLU{},
 		NewLinear(1024, 1024, WithGenerator(g)), ReLU{}, NewLinear(1024, 10, WithGenerator(g)))
 	in := g.Randn(64, 256)
+	// The least of three windows of ten calls: a one-off allocation (the
+	// gemm's packing buffers for a pool worker that first joins a product
+	// late) lands in one window, activations not released in every one.
 	call := func() { tensor.NoGrad(func() { big.Forward(in) }) }
 	call()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range 10 {
-		call()
+	least := uint64(math.MaxUint64)
+	for range 3 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 10 {
+			call()
+		}
+		runtime.ReadMemStats(&after)
+		least = min(least, (after.TotalAlloc-before.TotalAlloc)/10)
 	}
-	runtime.ReadMemStats(&after)
-	if per := (after.TotalAlloc - before.TotalAlloc) / 10; per > 256<<10 {
-		t.Fatalf("an inference call allocates %d bytes: its activations are not released", per)
+	if least > 256<<10 {
+		t.Fatalf("an inference call allocates %d bytes: its activations are not released", least)
 	}
 }
 

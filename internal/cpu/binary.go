@@ -33,11 +33,18 @@ func (Device) Binary(op device.BinaryOp, dst device.Buffer, dl device.Layout,
 	}
 	x, y := f32s(a), f32s(b)
 	f := binaryF32(op)
-	it.parallelRows(func(o, st [maxOps]int, n int) {
-		if !contiguousArith(op, d, x, y, &o, &st, n) {
-			stridedF32(f, d, x, y, &o, &st, n)
-		}
-	})
+	if it.total < parallelThreshold { // inline, with no closure of ours on the heap
+		it.walkRows(0, it.total/it.n, func(o, st [maxOps]int, n int) { binaryRow(op, f, d, x, y, &o, &st, n) })
+		return
+	}
+	it.parallelRows(func(o, st [maxOps]int, n int) { binaryRow(op, f, d, x, y, &o, &st, n) })
+}
+
+// binaryRow computes one row of a strided float32 Binary.
+func binaryRow(op device.BinaryOp, f func(x, y float32) float32, d, x, y []float32, o, st *[maxOps]int, n int) {
+	if !contiguousArith(op, d, x, y, o, st, n) {
+		stridedF32(f, d, x, y, o, st, n)
+	}
 }
 
 // denseTriple reports whether three layouts of one shape are all

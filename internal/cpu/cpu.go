@@ -142,6 +142,10 @@ func (Device) Free(b device.Buffer) {
 
 // clearFloats zeroes s, over the pool when it is large.
 func clearFloats(s []float32) {
+	if len(s) < parallelThreshold {
+		clear(s)
+		return
+	}
 	parallelElems(len(s), func(lo, hi int) { clear(s[lo:hi]) })
 }
 
@@ -176,16 +180,21 @@ func (Device) Fill(dst device.Buffer, off, n int, v float64) {
 }
 
 func fillSlice[T float32 | int64](s []T, v T) {
-	parallelElems(len(s), func(lo, hi int) {
-		part := s[lo:hi]
-		if v == 0 {
-			clear(part)
-			return
-		}
-		for i := range part {
-			part[i] = v
-		}
-	})
+	if len(s) < parallelThreshold {
+		fillPart(s, v)
+		return
+	}
+	parallelElems(len(s), func(lo, hi int) { fillPart(s[lo:hi], v) })
+}
+
+func fillPart[T float32 | int64](s []T, v T) {
+	if v == 0 {
+		clear(s)
+		return
+	}
+	for i := range s {
+		s[i] = v
+	}
 }
 
 // Copy copies the strided view sl of src into the strided view dl of dst,
@@ -200,6 +209,11 @@ func (Device) Copy(dst device.Buffer, dl device.Layout, src device.Buffer, sl de
 	}
 	if d.dt == device.Float32 && s.dt == device.Float32 && it.transposed() {
 		copyTransposed(d.floats(), s.floats(), it)
+		return
+	}
+	if it.total < parallelThreshold && d.dt == device.Float32 && s.dt == device.Float32 {
+		df, sf := d.floats(), s.floats() // inline, with no closure on the heap
+		it.walkRows(0, it.total/it.n, func(o, st [maxOps]int, n int) { copyRow(df, sf, o[0], o[1], n, st[0], st[1]) })
 		return
 	}
 	row := copyRowFunc(d, s)

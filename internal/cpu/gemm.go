@@ -142,16 +142,26 @@ func (Device) Gemm(p device.GemmParams) {
 			scaleTile(c, p.OffC+bi*p.StrideC, p.LDC, p.M, p.N, p.Beta)
 		}
 	case p.M*p.N*p.K < smallGemm:
-		// Many small items (attention heads, say) still spread over the pool.
-		parallelFor(p.Batch, ceilDiv(smallGemm, p.M*p.N*p.K), func(lo, hi int) {
-			for bi := lo; bi < hi; bi++ {
+		grain := ceilDiv(smallGemm, p.M*p.N*p.K)
+		if p.Batch <= grain { // inline, with nothing on the heap
+			for bi := range p.Batch {
 				gemmLoops(&p, a, b, c, gemmTask{bi, 0, p.M, 0, p.N})
+			}
+			return
+		}
+		// Many small items (attention heads, say) still spread over the pool.
+		ph := p
+		parallelFor(p.Batch, grain, func(lo, hi int) {
+			for bi := lo; bi < hi; bi++ {
+				gemmLoops(&ph, a, b, c, gemmTask{bi, 0, ph.M, 0, ph.N})
 			}
 		})
 	case p.M < gemmBlocking.mr || p.N < gemmBlocking.nr/2:
-		gemmThin(&p, a, b, c)
+		ph := p // the workers read it: on the heap, so small products keep p on the stack
+		gemmThin(&ph, a, b, c)
 	default:
-		gemmBlocked(&p, a, b, c, gemmBlocking.forProduct(p.M, p.N, p.K))
+		ph := p
+		gemmBlocked(&ph, a, b, c, gemmBlocking.forProduct(p.M, p.N, p.K))
 	}
 }
 

@@ -14,7 +14,12 @@ import (
 func (Device) AdamStep(pb, gb, mb, vb device.Buffer, n int, a device.AdamParams) {
 	p, g := f32s(pb)[:n], f32s(gb)[:n]
 	m, v := f32s(mb)[:n], f32s(vb)[:n]
-	parallelElems(n, func(lo, hi int) { adamBlock(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], &a) })
+	if n < parallelThreshold { // inline, with nothing on the heap
+		adamBlock(p, g, m, v, &a)
+		return
+	}
+	ah := a
+	parallelElems(n, func(lo, hi int) { adamBlock(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], &ah) })
 }
 
 func adamLoop(p, g, m, v []float32, a *device.AdamParams) {
@@ -45,12 +50,17 @@ func (Device) SGDStep(pb, gb, bb device.Buffer, n int, a device.SGDParams) {
 	if bb != nil {
 		b = f32s(bb)[:n]
 	}
+	if n < parallelThreshold { // inline, with nothing on the heap
+		sgdBlock(p, g, b, &a)
+		return
+	}
+	ah := a
 	parallelElems(n, func(lo, hi int) {
 		var bs []float32
 		if b != nil {
 			bs = b[lo:hi]
 		}
-		sgdBlock(p[lo:hi], g[lo:hi], bs, &a)
+		sgdBlock(p[lo:hi], g[lo:hi], bs, &ah)
 	})
 }
 

@@ -24,6 +24,13 @@ func (Device) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffer, s
 		sumColumns(f32s(dst), s, outer, n, inner)
 		return
 	}
+	if op == device.Sum && outer*n < parallelThreshold { // inline, with no closure on the heap
+		d := f32s(dst)
+		for o := range outer {
+			d[o] = float32(rowSum(s, o*n, 1, n))
+		}
+		return
+	}
 	row := reduceRow(op, dst)
 	forRows(outer, n, inner, func(base, stride, out int) { row(s, base, stride, n, out) })
 }

@@ -15,6 +15,10 @@ func (Device) Unary(op device.UnaryOp, alpha, beta float32, dst device.Buffer, d
 	d := f32s(dst)[dOff : dOff+n]
 	s := f32s(src)[sOff : sOff+n]
 	f := unaryLoop(op, alpha, beta)
+	if n < parallelThreshold {
+		f(d, s)
+		return
+	}
 	parallelElems(n, func(lo, hi int) { f(d[lo:hi], s[lo:hi]) })
 }
 
@@ -175,18 +179,26 @@ func (Device) UnaryBackward(op device.UnaryOp, alpha, beta float32, dx, g, x, y 
 		return
 	}
 	f := gradFunc(op, float64(alpha), float64(beta))
-	parallelElems(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			var xi, yi float32
-			if xs != nil {
-				xi = xs[i]
-			}
-			if ys != nil {
-				yi = ys[i]
-			}
-			d[i] = float32(float64(gs[i]) * f(float64(xi), float64(yi)))
+	if n < parallelThreshold {
+		gradRange(f, d, gs, xs, ys, 0, n)
+		return
+	}
+	parallelElems(n, func(lo, hi int) { gradRange(f, d, gs, xs, ys, lo, hi) })
+}
+
+// gradRange sets d[i] = g[i]·f(x[i], y[i]) for lo ≤ i < hi, in float64; a
+// nil x or y reads as zeros.
+func gradRange(f func(x, y float64) float64, d, g, x, y []float32, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		var xi, yi float32
+		if x != nil {
+			xi = x[i]
 		}
-	})
+		if y != nil {
+			yi = y[i]
+		}
+		d[i] = float32(float64(g[i]) * f(float64(xi), float64(yi)))
+	}
 }
 
 // optF32 is the first n elements of b, or nil when b is nil.
