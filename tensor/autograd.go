@@ -136,8 +136,12 @@ func (t *Tensor) Backward(opts ...BackwardOption) {
 // gradient g of t's shape (the vector in a vector-Jacobian product).
 func (t *Tensor) BackwardWith(g *Tensor, opts ...BackwardOption) {
 	var cfg backwardConfig
-	for _, o := range opts {
-		o(&cfg)
+	if len(opts) > 0 { // the options get a heap copy: none, no allocation
+		c := new(backwardConfig)
+		for _, o := range opts {
+			o(c)
+		}
+		cfg = *c
 	}
 	if !t.requiresGrad {
 		panic(&GradError{Op: "Backward", Why: "tensor does not require grad and has no grad_fn"})
@@ -339,13 +343,13 @@ func (n *node) free() {
 // topoOrder returns the tensors that require grad reachable from root, each
 // after all its inputs.
 func topoOrder(root *Tensor) []*Tensor {
-	var order []*Tensor
+	order := make([]*Tensor, 0, 16)
 	seen := map[*Tensor]bool{}
 	type frame struct {
 		t    *Tensor
 		next int
 	}
-	stack := []frame{{t: root}}
+	stack := append(make([]frame, 0, 32), frame{t: root}) // on the stack unless the graph is deep
 	seen[root] = true
 	for len(stack) > 0 {
 		f := &stack[len(stack)-1]

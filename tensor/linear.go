@@ -33,37 +33,36 @@ func Linear(x, w, b *Tensor) *Tensor {
 	x2, w2 := x.contig(), w.contig()
 	y := emptyUninit(x.dev, Float32, []int{m, out})
 	beta := float32(0)
-	if b != nil { // the bias rows first; the gemm accumulates onto them
+	if b != nil { // the bias rows first (each row b, read with stride 0); the gemm accumulates onto them
 		sameDevice("Linear", x, b)
-		x.dev.Copy(y.buf, y.layout(), b.buf, b.broadcastTo(y.shape).layout())
+		bl := device.Layout{Shape: y.shape, Strides: []int{0, b.strides[0]}, Offset: b.offset}
+		x.dev.Copy(y.buf, y.layout(), b.buf, bl)
 		beta = 1
 	}
 	linearGemm(y, x2, w2, m, out, in, false, true, beta) // y = x·wᵀ + beta·y
-	shape := append(cloneInts(xs[:len(xs)-1]), out)
-	y = y.view(shape, contiguousStrides(shape), 0)
+	if len(xs) != 2 {
+		shape := append(cloneInts(xs[:len(xs)-1]), out)
+		y = y.view(shape, contiguousStrides(shape), 0)
+	}
 	if needsGrad(x, w, b) {
-		name := "Mm"
+		name, inputs := "Mm", []*Tensor{x, w, b}[:2]
 		if b != nil {
-			name = "Addmm"
-		}
-		inputs := []*Tensor{x, w}
-		if b != nil {
-			inputs = append(inputs, b)
+			name, inputs = "Addmm", inputs[:3]
 		}
 		record(y, name, inputs, func(g *Tensor) []*Tensor {
 			g2 := g.contig()
 			var gx, gw, gb *Tensor
 			if x.requiresGrad {
-				gx = emptyUninit(x.dev, Float32, []int{m, in})
+				gx = emptyUninit(x.dev, Float32, xs)
 				linearGemm(gx, g2, w2, m, in, out, false, false, 0) // ∂x = g·w
-				gx = gx.view(cloneInts(xs), contiguousStrides(xs), 0)
 			}
 			if w.requiresGrad {
 				gw = emptyUninit(x.dev, Float32, []int{out, in})
 				linearGemm(gw, g2, x2, out, in, m, true, false, 0) // ∂w = gᵀ·x
 			}
-			if b != nil && b.requiresGrad {
-				gb = reduceRaw(device.Sum, g2.view([]int{m, out}, []int{out, 1}, g2.offset), []int{0}, false)
+			if b != nil && b.requiresGrad { // ∂b = Σ over the m rows of g
+				gb = emptyUninit(x.dev, Float32, []int{out})
+				x.dev.Reduce(device.Sum, gb.buf, g2.buf, g2.offset, 1, m, out)
 			}
 			return []*Tensor{gx, gw, gb}[:len(inputs)]
 		})

@@ -103,14 +103,14 @@ func newTensor(dev device.Device, shape []int) *Tensor {
 	default:
 		t, both = &Tensor{}, make([]int, 2*dims)
 	}
-	copy(both, shape)
-	shape, strides := both[:dims:dims], both[dims:]
+	copy(both, shape) // shape itself is not kept: callers' literals stay on their stack
+	sh, st := both[:dims:dims], both[dims:]
 	s := 1
 	for d := dims - 1; d >= 0; d-- {
-		strides[d] = s
-		s *= shape[d]
+		st[d] = s
+		s *= sh[d]
 	}
-	t.dev, t.shape, t.strides = dev, shape, strides
+	t.dev, t.shape, t.strides = dev, sh, st
 	return t
 }
 
