@@ -141,30 +141,36 @@ func rowArg(s []float32, base, stride, n int, isMax bool) int {
 // the rows are read contiguously.
 func sumColumns(d, s []float32, outer, n, inner int) {
 	nb := (inner + sumBlock - 1) / sumBlock
-	run := func(lo, hi int) {
-		var acc [sumBlock]float64
-		for u := lo; u < hi; u++ {
-			o, i0 := u/nb, (u%nb)*sumBlock
-			i1 := min(i0+sumBlock, inner)
-			a := acc[:i1-i0]
-			clear(a)
-			for k := range n {
-				row := s[o*n*inner+k*inner+i0 : o*n*inner+k*inner+i1]
-				for i, v := range row {
-					a[i] += float64(v)
-				}
-			}
-			out := d[o*inner+i0 : o*inner+i1]
-			for i, v := range a {
-				out[i] = float32(v)
-			}
-		}
-	}
-	if outer*n*inner < parallelThreshold {
-		run(0, outer*nb)
+	if outer*n*inner < parallelThreshold { // inline, with no closure on the heap
+		sumColumnBlocks(d, s, n, inner, 0, outer*nb)
 		return
 	}
-	parallelFor(outer*nb, max(1, grainElems/(n*sumBlock+1)), run)
+	parallelFor(outer*nb, max(1, grainElems/(n*sumBlock+1)), func(lo, hi int) {
+		sumColumnBlocks(d, s, n, inner, lo, hi)
+	})
+}
+
+// sumColumnBlocks is sumColumns for blocks lo..hi-1 of sumBlock columns,
+// numbered along each outer index in turn.
+func sumColumnBlocks(d, s []float32, n, inner, lo, hi int) {
+	nb := (inner + sumBlock - 1) / sumBlock
+	var acc [sumBlock]float64
+	for u := lo; u < hi; u++ {
+		o, i0 := u/nb, (u%nb)*sumBlock
+		i1 := min(i0+sumBlock, inner)
+		a := acc[:i1-i0]
+		clear(a)
+		for k := range n {
+			row := s[o*n*inner+k*inner+i0 : o*n*inner+k*inner+i1]
+			for i, v := range row {
+				a[i] += float64(v)
+			}
+		}
+		out := d[o*inner+i0 : o*inner+i1]
+		for i, v := range a {
+			out[i] = float32(v)
+		}
+	}
 }
 
 // Softmax applies softmax (or log-softmax) along the middle axis of the
