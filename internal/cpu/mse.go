@@ -25,15 +25,7 @@ func (Device) SquaredError(lossB, diffB, aB, bB device.Buffer, n int, scale floa
 		}
 		rest = sumLanesBlocks(&t, s) // whole blocks of sumLanes: all but the last chunk's tail
 	}
-	for i, v := range rest {
-		t[i] += float64(v)
-	}
-	for w := sumLanes / 2; w >= 1; w /= 2 {
-		for j := range w {
-			t[j] += t[j+w]
-		}
-	}
-	loss[0] = float32(t[0])*scale + 0
+	loss[0] = float32(laneTotal(&t, rest))*scale + 0
 }
 
 // SquaredErrorBackward is the gradient of SquaredError: with g1 =

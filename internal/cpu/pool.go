@@ -154,7 +154,10 @@ func (j *job) wait() {
 }
 
 // parallelElems is parallelFor for loops over n independent elements: it
-// runs inline below parallelThreshold.
+// runs inline below parallelThreshold. Its fn always escapes to the heap
+// (the workers read it), so a kernel that tiny tensors call often tests
+// n < parallelThreshold itself and calls its loop directly, building the
+// closure only for the parallel path.
 func parallelElems(n int, fn func(lo, hi int)) {
 	if n < parallelThreshold {
 		fn(0, n)

@@ -103,8 +103,14 @@ func rowSum(s []float32, base, stride, n int) float64 {
 		return t
 	}
 	var t [sumLanes]float64
-	x := sumLanesBlocks(&t, s[base:base+n])
-	for i, v := range x {
+	return laneTotal(&t, sumLanesBlocks(&t, s[base:base+n]))
+}
+
+// laneTotal adds tail (fewer than sumLanes elements, element i to sum i)
+// into the partial sums t and returns their pairwise total: the end of
+// rowSum's unit-stride sum.
+func laneTotal(t *[sumLanes]float64, tail []float32) float64 {
+	for i, v := range tail {
 		t[i] += float64(v)
 	}
 	for w := sumLanes / 2; w >= 1; w /= 2 {
