@@ -12,6 +12,16 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+// normalRows sets s[i·ld + j] for i < rows, j < cols to standard normal
+// draws from r, row by row.
+func normalRows(r *rand.Rand, s []float32, rows, cols, ld int) {
+	for i := range rows {
+		for j := range cols {
+			s[i*ld+j] = float32(r.NormFloat64())
+		}
+	}
+}
+
 // refKernel is the micro-kernel's definition for an mr×nr tile, summed in
 // float64; it also returns, per element, Σ|alpha·a·b| for the tolerance.
 func refKernel(mr, nr, kc int, a, b, c []float32, ldc int, alpha float32) (want, mag []float64) {
@@ -59,23 +69,15 @@ func TestGemmKernels(t *testing.T) {
 				ldc := kn.nr + 5
 				a := make([]float32, kc*kn.mr+pad)
 				b := make([]float32, kc*kn.nr+pad)
-				for i := range a {
-					a[i] = float32(r.NormFloat64())
-				}
-				for i := range b {
-					b[i] = float32(r.NormFloat64())
-				}
+				normalRows(r, a, 1, len(a), 0)
+				normalRows(r, b, 1, len(b), 0)
 				// c: pad guards, then mr rows of ldc with guards past nr, then pad guards.
 				buf := make([]float32, pad+kn.mr*ldc+pad)
 				for i := range buf {
 					buf[i] = guard
 				}
 				c := buf[pad : pad+kn.mr*ldc]
-				for i := range kn.mr {
-					for j := range kn.nr {
-						c[i*ldc+j] = float32(r.NormFloat64())
-					}
-				}
+				normalRows(r, c, kn.mr, kn.nr, ldc)
 				want, mag := refKernel(kn.mr, kn.nr, kc, a, b, c, ldc, alpha)
 				kn.k(kc, a[:kc*kn.mr], b[:kc*kn.nr], c, ldc, alpha)
 				for x, v := range buf {
@@ -284,22 +286,14 @@ func TestGemmRowsKernels(t *testing.T) {
 				alpha := float32(-0.75)
 				ldc := nr + 3
 				a, b := make([]float32, kc*mr), make([]float32, kc*nr)
-				for i := range a {
-					a[i] = float32(r.NormFloat64())
-				}
-				for i := range b {
-					b[i] = float32(r.NormFloat64())
-				}
+				normalRows(r, a, 1, len(a), 0)
+				normalRows(r, b, 1, len(b), 0)
 				buf := make([]float32, pad+mr*ldc+pad)
 				for i := range buf {
 					buf[i] = guard
 				}
 				c := buf[pad : pad+mr*ldc]
-				for i := range rows {
-					for j := range nr {
-						c[i*ldc+j] = float32(r.NormFloat64())
-					}
-				}
+				normalRows(r, c, rows, nr, ldc)
 				old := append([]float32(nil), c...)
 				k(kc, a, b, c, ldc, alpha)
 				checkTile(t, fmt.Sprintf("rows=%d set=%v kc=%d", rows, set, kc), buf, old, a,
@@ -335,26 +329,16 @@ func TestGemmPackingKernels(t *testing.T) {
 			alpha := float32(-0.75)
 			ldc, ldb := nr+3, nr+5
 			a := make([]float32, kc*mr)
-			for i := range a {
-				a[i] = float32(r.NormFloat64())
-			}
+			normalRows(r, a, 1, len(a), 0)
 			srcBuf := fill(pad + kc*ldb + pad)
 			src := srcBuf[pad : pad+(kc-1)*ldb+nr]
-			for p := range kc {
-				for j := range nr {
-					src[p*ldb+j] = float32(r.NormFloat64())
-				}
-			}
+			normalRows(r, src, kc, nr, ldb)
 			srcOld := append([]float32(nil), srcBuf...)
 			bBuf := fill(pad + kc*nr + pad)
 			b := bBuf[pad : pad+kc*nr]
 			cBuf := fill(pad + mr*ldc + pad)
 			c := cBuf[pad : pad+(mr-1)*ldc+nr]
-			for i := range mr {
-				for j := range nr {
-					c[i*ldc+j] = float32(r.NormFloat64())
-				}
-			}
+			normalRows(r, c, mr, nr, ldc)
 			old := append([]float32(nil), c...)
 			k(kc, a, b, c, ldc, alpha, src, ldb)
 			for x, v := range srcBuf {
