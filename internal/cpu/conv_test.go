@@ -87,3 +87,60 @@ func TestMaxRow2x2MatchesRef(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2ColMatchesLoop checks Im2Col element by element against the
+// definition, with cols prefilled with NaN so that every element must be
+// written, over random geometries and the stride-1 "same" ones that take
+// im2colShift (kernel 1, 3 and 5 with matching padding, dilation 2).
+func TestIm2ColMatchesLoop(t *testing.T) {
+	var d Device
+	r := rand.New(rand.NewSource(2))
+	for it := range 400 {
+		g := device.ConvGeom{C: 1 + r.Intn(3), H: 1 + r.Intn(9), W: 1 + r.Intn(9), KH: 1 + r.Intn(3), KW: 1 + r.Intn(3),
+			SH: 1 + r.Intn(3), SW: 1 + r.Intn(3), PH: r.Intn(3), PW: r.Intn(3), DH: 1 + r.Intn(2), DW: 1 + r.Intn(2)}
+		if it%2 == 0 { // same-size output: 2·P = D·(K−1), stride 1
+			g.SH, g.SW = 1, 1
+			g.KH, g.KW = 1+2*r.Intn(3), 1+2*r.Intn(3)
+			g.PH, g.PW = g.DH*(g.KH-1)/2, g.DW*(g.KW-1)/2
+		}
+		g.OH = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
+		g.OW = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+		if g.OH < 1 || g.OW < 1 {
+			continue
+		}
+		n, l := 1+r.Intn(3), g.OH*g.OW
+		nx := n * g.C * g.H * g.W
+		x := d.Alloc(device.Float32, nx+5)
+		for i := range f32s(x) {
+			f32s(x)[i] = r.Float32() - 0.5
+		}
+		cols := d.Alloc(device.Float32, g.C*g.KH*g.KW*n*l)
+		for i := range f32s(cols) {
+			f32s(cols)[i] = float32(math.NaN())
+		}
+		d.Im2Col(cols, x, 5, n, g)
+		cs, xs := f32s(cols), f32s(x)[5:]
+		for c := range g.C {
+			for ki := range g.KH {
+				for kj := range g.KW {
+					for b := range n {
+						row := ((c*g.KH+ki)*g.KW+kj)*n + b
+						for oh := range g.OH {
+							for ow := range g.OW {
+								ih, iw := oh*g.SH-g.PH+ki*g.DH, ow*g.SW-g.PW+kj*g.DW
+								var want float32
+								if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+									want = xs[((b*g.C+c)*g.H+ih)*g.W+iw]
+								}
+								if got := cs[row*l+oh*g.OW+ow]; got != want {
+									t.Fatalf("case %d %+v n=%d: cols[c=%d tap=(%d,%d) b=%d][%d,%d] = %v, want %v",
+										it, g, n, c, ki, kj, b, oh, ow, got, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
