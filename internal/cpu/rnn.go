@@ -4,7 +4,8 @@ import "github.com/nervelab/nerve/internal/device"
 
 // LSTMCell computes one LSTM step (see device.RNNCells): the gates'
 // activations with the SIMD sigmoid and tanh kernels, then the state
-// update, row by row, rows spread over the pool.
+// update with the SIMD element-wise ones, row by row, rows spread over
+// the pool.
 func (Device) LSTMCell(p device.LSTMCellParams) {
 	n, h := p.N, p.H
 	gs := f32s(p.Gates)[p.OffGates : p.OffGates+n*4*h]
@@ -20,13 +21,13 @@ func (Device) LSTMCell(p device.LSTMCellParams) {
 			tanhLoop(a[2*h:3*h], g[2*h:3*h])
 			sigmoidLoop(a[3*h:4*h], g[3*h:])
 			i, f, gg, o, tc := a[:h], a[h:2*h], a[2*h:3*h], a[3*h:4*h], a[4*h:5*h]
-			for j := range cn {
-				cn[j] = f[j]*c[j] + i[j]*gg[j]
-			}
+			// c_t = σ(f)·c_{t−1} + σ(i)·tanh(g), each product rounded
+			// first as in one scalar expression; hn holds σ(i)·tanh(g).
+			arith(device.Mul, hn, i, gg)
+			arith(device.Mul, cn, f, c)
+			arith(device.Add, cn, cn, hn)
 			tanhLoop(tc, cn)
-			for j := range hn {
-				hn[j] = o[j] * tc[j]
-			}
+			arith(device.Mul, hn, o, tc)
 		}
 	})
 }
@@ -56,22 +57,30 @@ func (Device) LSTMCellBackward(p device.LSTMCellParams) {
 			if dns != nil {
 				dn = dns[r*h : (r+1)*h]
 			}
-			di, df, dgg, do := dg[:h], dg[h:2*h], dg[2*h:3*h], dg[3*h:4*h]
-			i, f, gg, o, tc := a[:h], a[h:2*h], a[2*h:3*h], a[3*h:4*h], a[4*h:5*h]
-			for j := range dc {
-				d := dh[j]
-				if dn != nil {
-					d += dn[j]
-				}
-				dct := dc[j] + d*o[j]*(1-tc[j]*tc[j])
-				di[j] = dct * gg[j] * i[j] * (1 - i[j])
-				df[j] = dct * c[j] * f[j] * (1 - f[j])
-				dgg[j] = dct * i[j] * (1 - gg[j]*gg[j])
-				do[j] = d * tc[j] * o[j] * (1 - o[j])
-				dc[j] = dct * f[j]
-			}
+			lstmBackRow(dg, a, c, dh, dn, dc, h)
 		}
 	})
+}
+
+// lstmBackLoop is LSTMCellBackward's arithmetic for elements j0..h of
+// one row: dg and a are the row's 4h gate gradients and 5h activations,
+// c, dh, dn (nil: none) and dc its h-long rows.
+func lstmBackLoop(dg, a, c, dh, dn, dc []float32, h, j0 int) {
+	di, df, dgg, do := dg[:h], dg[h:2*h], dg[2*h:3*h], dg[3*h:4*h]
+	i, f, gg, o, tc := a[:h], a[h:2*h], a[2*h:3*h], a[3*h:4*h], a[4*h:5*h]
+	c, dh, dc = c[:h], dh[:h], dc[:h]
+	for j := j0; j < h; j++ {
+		d := dh[j]
+		if dn != nil {
+			d += dn[j]
+		}
+		dct := dc[j] + d*o[j]*(1-tc[j]*tc[j])
+		di[j] = dct * gg[j] * i[j] * (1 - i[j])
+		df[j] = dct * c[j] * f[j] * (1 - f[j])
+		dgg[j] = dct * i[j] * (1 - gg[j]*gg[j])
+		do[j] = d * tc[j] * o[j] * (1 - o[j])
+		dc[j] = dct * f[j]
+	}
 }
 
 // rowGrain is how many rows of w elements' work make a chunk worth

@@ -1,0 +1,29 @@
+//go:build amd64 && !purego
+
+package cpu
+
+// lstmBackAVX512 runs lstmBackLoop's arithmetic on the first n elements
+// (a multiple of 16) of one row, 16 at a time, with the same IEEE
+// operations in the same order, so its results are the loop's bit for
+// bit. dn may be nil.
+//
+//go:noescape
+func lstmBackAVX512(dg, a, c, dh, dn, dc *float32, h, n int)
+
+// lstmBackRow is lstmBackLoop over a whole row, with the SIMD kernel
+// where it applies (AVX-512, H ≥ 16) and the loop for the rest.
+func lstmBackRow(dg, a, c, dh, dn, dc []float32, h int) {
+	j0 := 0
+	if hasAVX512 && h >= 16 {
+		if len(dg) < 4*h || len(a) < 5*h || len(c) < h || len(dh) < h || len(dc) < h || dn != nil && len(dn) < h {
+			panic("cpu: lstmBackRow operands out of range")
+		}
+		var next *float32
+		if dn != nil {
+			next = &dn[0]
+		}
+		j0 = h &^ 15
+		lstmBackAVX512(&dg[0], &a[0], &c[0], &dh[0], next, &dc[0], h, j0)
+	}
+	lstmBackLoop(dg, a, c, dh, dn, dc, h, j0)
+}
