@@ -102,18 +102,18 @@ func (Device) GRUCell(p device.GRUCellParams) {
 			x, gh, a := xs[r*3*h:(r+1)*3*h], ghs[r*3*h:(r+1)*3*h], as[r*4*h:(r+1)*4*h]
 			hp, hn := hps[r*h:(r+1)*h], hs[r*h:(r+1)*h]
 			rz, nn, ghn := a[:2*h], a[2*h:3*h], a[3*h:]
-			for j := range rz {
-				rz[j] = x[j] + gh[j]
-			}
+			// r, z = σ(x + gh); n = tanh(x_n + r·gh_n);
+			// h_t = n + z·(h_{t−1} − n), each product rounded first as
+			// in one scalar expression.
+			arith(device.Add, rz, x[:2*h], gh[:2*h])
 			sigmoidLoop(rz, rz)
 			copy(ghn, gh[2*h:])
-			for j := range nn {
-				nn[j] = x[2*h+j] + rz[j]*ghn[j]
-			}
+			arith(device.Mul, nn, rz[:h], ghn)
+			arith(device.Add, nn, x[2*h:], nn)
 			tanhLoop(nn, nn)
-			for j := range hn {
-				hn[j] = nn[j] + rz[h+j]*(hp[j]-nn[j])
-			}
+			arith(device.Sub, hn, hp, nn)
+			arith(device.Mul, hn, rz[h:], hn)
+			arith(device.Add, hn, nn, hn)
 		}
 	})
 }
@@ -143,21 +143,30 @@ func (Device) GRUCellBackward(p device.GRUCellParams) {
 			if dns != nil {
 				dn = dns[r*h : (r+1)*h]
 			}
-			for j := range dp {
-				d := dh[j]
-				if dn != nil {
-					d += dn[j]
-				}
-				rr, z, nv, ghn := a[j], a[h+j], a[2*h+j], a[3*h+j]
-				dxn := d * (1 - z) * (1 - nv*nv)
-				dr := dxn * ghn * rr * (1 - rr)
-				dz := d * (hp[j] - nv) * z * (1 - z)
-				dx[j], dx[h+j], dx[2*h+j] = dr, dz, dxn
-				dgh[j], dgh[h+j], dgh[2*h+j] = dr, dz, dxn*rr
-				dp[j] = d * z
-			}
+			gruBackRow(dx, dgh, a, hp, dh, dn, dp, h)
 		}
 	})
+}
+
+// gruBackLoop is GRUCellBackward's arithmetic for elements j0..h of one
+// row: dx and dgh are the row's 3h gradients, a its 4h activations, hp,
+// dh, dn (nil: none) and dp its h-long rows.
+func gruBackLoop(dx, dgh, a, hp, dh, dn, dp []float32, h, j0 int) {
+	dx, dgh, a = dx[:3*h], dgh[:3*h], a[:4*h]
+	hp, dh, dp = hp[:h], dh[:h], dp[:h]
+	for j := j0; j < h; j++ {
+		d := dh[j]
+		if dn != nil {
+			d += dn[j]
+		}
+		rr, z, nv, ghn := a[j], a[h+j], a[2*h+j], a[3*h+j]
+		dxn := d * (1 - z) * (1 - nv*nv)
+		dr := dxn * ghn * rr * (1 - rr)
+		dz := d * (hp[j] - nv) * z * (1 - z)
+		dx[j], dx[h+j], dx[2*h+j] = dr, dz, dxn
+		dgh[j], dgh[h+j], dgh[2*h+j] = dr, dz, dxn*rr
+		dp[j] = d * z
+	}
 }
 
 // RNNCell computes one Elman RNN step (see device.RNNCells).

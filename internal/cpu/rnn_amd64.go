@@ -27,3 +27,28 @@ func lstmBackRow(dg, a, c, dh, dn, dc []float32, h int) {
 	}
 	lstmBackLoop(dg, a, c, dh, dn, dc, h, j0)
 }
+
+// gruBackAVX512 runs gruBackLoop's arithmetic on the first n elements (a
+// multiple of 16) of one row, 16 at a time, with the same IEEE operations
+// in the same order. dn may be nil.
+//
+//go:noescape
+func gruBackAVX512(dx, dgh, a, hp, dh, dn, dp *float32, h, n int)
+
+// gruBackRow is gruBackLoop over a whole row, with the SIMD kernel where
+// it applies (AVX-512, H ≥ 16) and the loop for the rest.
+func gruBackRow(dx, dgh, a, hp, dh, dn, dp []float32, h int) {
+	j0 := 0
+	if hasAVX512 && h >= 16 {
+		if len(dx) < 3*h || len(dgh) < 3*h || len(a) < 4*h || len(hp) < h || len(dh) < h || len(dp) < h || dn != nil && len(dn) < h {
+			panic("cpu: gruBackRow operands out of range")
+		}
+		var next *float32
+		if dn != nil {
+			next = &dn[0]
+		}
+		j0 = h &^ 15
+		gruBackAVX512(&dx[0], &dgh[0], &a[0], &hp[0], &dh[0], next, &dp[0], h, j0)
+	}
+	gruBackLoop(dx, dgh, a, hp, dh, dn, dp, h, j0)
+}
