@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"runtime"
 	"sync"
 	"unsafe"
 	"weak"
@@ -13,24 +14,87 @@ import (
 // cores cost more than the kernels of a small step). Only buffers given
 // back with Free enter it.
 //
-// It holds them weakly: a buffer nobody takes back before the next garbage
-// collection is reclaimed by it, so the cache never raises the live heap
-// that the collector's target (twice the live heap) grows from, and the
-// buffers of an earlier phase (training's, while a model is evaluated with
-// larger batches) do not stay resident. A steady training loop takes its
-// buffers back within a step, long before a collection comes. Entries
-// claim at most maxCached bytes; what does not fit is dropped.
+// It holds a buffer strongly through the next garbage collection and
+// weakly once another has ended, so a buffer nobody takes back is
+// reclaimed within three collections: the buffers of an earlier phase
+// (training's, while a model is evaluated with larger batches) do not stay
+// resident. Holding them through the collection that comes first matters
+// when a step allocates more than the collector's headroom: an evaluation
+// batch frees its early activations before it allocates its later ones, a
+// collection in between took back exactly the buffers the next batch
+// needed, and every batch allocated (and cleared) its hundreds of
+// megabytes again. Entries claim at most maxCached bytes; what does not
+// fit is dropped.
 type bufferCache struct {
 	mu    sync.Mutex
-	free  map[int][]weak.Pointer[float32] // by length; the first element of each buffer
-	bytes int                             // claimed by entries, live or reclaimed
+	free  map[int][]cacheEntry // by length
+	bytes int                  // claimed by entries, live or reclaimed
+	gcs   int                  // collections seen (see watch)
+}
+
+// cacheEntry is a cached buffer's first element, strong or weak. seen
+// marks a strong entry that a collection's notice has passed (see demote).
+type cacheEntry struct {
+	strong *float32
+	weak   weak.Pointer[float32]
+	seen   bool
 }
 
 // maxCached bounds the memory the cache's entries claim (a variable for
 // tests).
 var maxCached = 512 << 20
 
-var floatCache = bufferCache{free: map[int][]weak.Pointer[float32]{}}
+var floatCache = newBufferCache()
+
+func newBufferCache() *bufferCache {
+	c := &bufferCache{free: map[int][]cacheEntry{}}
+	c.watch()
+	return c
+}
+
+// gcSentinel is the object whose reclamation tells the cache that a
+// collection has run (it holds a pointer so that it is not batched with
+// other tiny objects, which would delay that).
+type gcSentinel struct{ _ *int }
+
+// watch arranges for demote to run after the next collection, and again
+// after each one that follows.
+func (c *bufferCache) watch() {
+	runtime.AddCleanup(&gcSentinel{}, func(c *bufferCache) {
+		c.watch() // first, so that the notice counted in demote is not the last
+		c.demote()
+	}, c)
+}
+
+// demote runs after a collection has ended: it turns the strong entries
+// that an earlier notice had seen into weak ones and marks the others
+// seen. The notice comes some time after the collection, so an entry
+// cached in between is not known to have lived through one until the
+// next notice.
+func (c *bufferCache) demote() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, list := range c.free {
+		for i := range list {
+			switch e := &list[i]; {
+			case e.strong == nil:
+			case e.seen:
+				e.weak, e.strong = weak.Make(e.strong), nil
+			default:
+				e.seen = true
+			}
+		}
+	}
+	c.gcs++
+}
+
+// value returns the entry's buffer, or nil if the collector took it.
+func (e *cacheEntry) value() *float32 {
+	if e.strong != nil {
+		return e.strong
+	}
+	return e.weak.Value()
+}
 
 // get returns a cached buffer of length n, or nil.
 func (c *bufferCache) get(n int) []float32 {
@@ -38,8 +102,8 @@ func (c *bufferCache) get(n int) []float32 {
 	defer c.mu.Unlock()
 	list := c.free[n]
 	for len(list) > 0 {
-		p := list[len(list)-1].Value()
-		list[len(list)-1] = weak.Pointer[float32]{}
+		p := list[len(list)-1].value()
+		list[len(list)-1] = cacheEntry{}
 		list = list[:len(list)-1]
 		c.bytes -= 4 * n
 		if p != nil {
@@ -62,7 +126,7 @@ func (c *bufferCache) put(f []float32) {
 			return
 		}
 	}
-	c.free[len(f)] = append(c.free[len(f)], weak.Make(&f[0]))
+	c.free[len(f)] = append(c.free[len(f)], cacheEntry{strong: &f[0]})
 	c.bytes += 4 * len(f)
 }
 
@@ -70,9 +134,9 @@ func (c *bufferCache) put(f []float32) {
 func (c *bufferCache) sweep() {
 	for n, list := range c.free {
 		live := list[:0]
-		for _, p := range list {
-			if p.Value() != nil {
-				live = append(live, p)
+		for _, e := range list {
+			if e.value() != nil {
+				live = append(live, e)
 			} else {
 				c.bytes -= 4 * n
 			}
@@ -91,4 +155,12 @@ func (c *bufferCache) cachedBytes() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.bytes
+}
+
+// collections reports how many collections the cache has seen end (for
+// tests).
+func (c *bufferCache) collections() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gcs
 }

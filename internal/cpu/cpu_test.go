@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/nervelab/nerve/internal/device"
@@ -198,14 +199,39 @@ func TestFreeAndReuse(t *testing.T) {
 	}
 }
 
-// TestCacheYieldsToCollector: a freed buffer nobody takes back is reclaimed
-// by the next garbage collection instead of staying in the cache.
+// collect runs a garbage collection and waits until the cache has had its
+// notice.
+func collect(t *testing.T) {
+	t.Helper()
+	before := floatCache.collections()
+	runtime.GC()
+	for start := time.Now(); floatCache.collections() == before; time.Sleep(time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			t.Fatalf("the cache did not see a collection end: %d notices, %d before, NumGC %d", floatCache.collections(), before, ms.NumGC)
+		}
+	}
+}
+
+// TestCacheYieldsToCollector: a freed buffer nobody takes back survives
+// the collection that comes first and is reclaimed within three.
 func TestCacheYieldsToCollector(t *testing.T) {
 	var d Device
 	const n = 123457 // a length no other test frees
-	d.Free(d.Alloc(device.Float32, n))
+	b := d.AllocUninit(device.Float32, n)
+	first := uintptr(unsafe.Pointer(&f32s(b)[0]))
+	d.Free(b)
 	before := floatCache.cachedBytes()
-	runtime.GC()
+	collect(t)
+	f := floatCache.get(n)
+	if f == nil || uintptr(unsafe.Pointer(&f[0])) != first {
+		t.Fatal("a cached buffer did not survive the first collection")
+	}
+	floatCache.put(f)
+	f = nil
+	collect(t)
+	collect(t)
 	runtime.GC()
 	if f := floatCache.get(n); f != nil {
 		t.Fatal("a cached buffer survived two collections with no other reference")
@@ -214,9 +240,11 @@ func TestCacheYieldsToCollector(t *testing.T) {
 		t.Fatalf("the cache claims %d bytes, want %d", after, before-4*n)
 	}
 	// Held elsewhere, it survives and comes back.
-	b := d.AllocUninit(device.Float32, n)
+	b = d.AllocUninit(device.Float32, n)
 	keep := &f32s(b)[0]
 	d.Free(b)
+	collect(t)
+	collect(t)
 	runtime.GC()
 	if f := floatCache.get(n); f == nil || &f[0] != keep {
 		t.Fatal("a cached buffer still referenced was lost")
