@@ -14,9 +14,9 @@ import (
 // cores cost more than the kernels of a small step). Only buffers given
 // back with Free enter it.
 //
-// It holds a buffer strongly through the next garbage collection and
-// weakly once another has ended, so a buffer nobody takes back is
-// reclaimed within three collections: the buffers of an earlier phase
+// It holds a buffer strongly until the next garbage collection has ended
+// and weakly after it, so a buffer nobody takes back within a collection
+// cycle is reclaimed by the one after: the buffers of an earlier phase
 // (training's, while a model is evaluated with larger batches) do not stay
 // resident. Holding them through the collection that comes first matters
 // when a step allocates more than the collector's headroom: an evaluation
@@ -32,12 +32,10 @@ type bufferCache struct {
 	gcs   int                  // collections seen (see watch)
 }
 
-// cacheEntry is a cached buffer's first element, strong or weak. seen
-// marks a strong entry that a collection's notice has passed (see demote).
+// cacheEntry is a cached buffer's first element, strong or weak.
 type cacheEntry struct {
 	strong *float32
 	weak   weak.Pointer[float32]
-	seen   bool
 }
 
 // maxCached bounds the memory the cache's entries claim (a variable for
@@ -66,22 +64,18 @@ func (c *bufferCache) watch() {
 	}, c)
 }
 
-// demote runs after a collection has ended: it turns the strong entries
-// that an earlier notice had seen into weak ones and marks the others
-// seen. The notice comes some time after the collection, so an entry
-// cached in between is not known to have lived through one until the
-// next notice.
+// demote runs after a collection has ended and turns the strong entries
+// into weak ones. The notice comes some time after the collection, so an
+// entry cached in between is demoted without having lived through one:
+// it is then reclaimed by the next collection, as every entry was when the
+// cache held them only weakly.
 func (c *bufferCache) demote() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, list := range c.free {
 		for i := range list {
-			switch e := &list[i]; {
-			case e.strong == nil:
-			case e.seen:
+			if e := &list[i]; e.strong != nil {
 				e.weak, e.strong = weak.Make(e.strong), nil
-			default:
-				e.seen = true
 			}
 		}
 	}

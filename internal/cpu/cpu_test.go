@@ -215,35 +215,42 @@ func collect(t *testing.T) {
 }
 
 // TestCacheYieldsToCollector: a freed buffer nobody takes back survives
-// the collection that comes first and is reclaimed within three.
+// the collection that comes first and is reclaimed by the one after it.
 func TestCacheYieldsToCollector(t *testing.T) {
 	var d Device
 	const n = 123457 // a length no other test frees
-	b := d.AllocUninit(device.Float32, n)
-	first := uintptr(unsafe.Pointer(&f32s(b)[0]))
-	d.Free(b)
 	before := floatCache.cachedBytes()
-	collect(t)
-	f := floatCache.get(n)
-	if f == nil || uintptr(unsafe.Pointer(&f[0])) != first {
-		t.Fatal("a cached buffer did not survive the first collection")
+	// A collection the runtime starts by itself between Free and ours
+	// demotes the entry early (see demote): try again then.
+	for attempt := 0; ; attempt++ {
+		collect(t) // the notices of earlier collections are in
+		b := d.AllocUninit(device.Float32, n)
+		first := uintptr(unsafe.Pointer(&f32s(b)[0]))
+		d.Free(b)
+		seen := floatCache.collections()
+		collect(t)
+		f := floatCache.get(n)
+		if floatCache.collections() != seen+1 && attempt < 5 {
+			continue
+		}
+		if f == nil || uintptr(unsafe.Pointer(&f[0])) != first {
+			t.Fatal("a cached buffer did not survive the first collection")
+		}
+		floatCache.put(f)
+		break
 	}
-	floatCache.put(f)
-	f = nil
-	collect(t)
 	collect(t)
 	runtime.GC()
 	if f := floatCache.get(n); f != nil {
 		t.Fatal("a cached buffer survived two collections with no other reference")
 	}
-	if after := floatCache.cachedBytes(); after != before-4*n {
-		t.Fatalf("the cache claims %d bytes, want %d", after, before-4*n)
+	if after := floatCache.cachedBytes(); after != before {
+		t.Fatalf("the cache claims %d bytes, want %d", after, before)
 	}
 	// Held elsewhere, it survives and comes back.
-	b = d.AllocUninit(device.Float32, n)
+	b := d.AllocUninit(device.Float32, n)
 	keep := &f32s(b)[0]
 	d.Free(b)
-	collect(t)
 	collect(t)
 	runtime.GC()
 	if f := floatCache.get(n); f == nil || &f[0] != keep {
