@@ -8,17 +8,29 @@ import (
 	"github.com/nervelab/nerve/internal/device"
 )
 
+// randGeom draws a convolution geometry of 1–3 channels, planes up to
+// size×size, kernels up to 3×3, strides up to 3, padding up to 2 and
+// dilation up to 2 (its output size unset: see setOut).
+func randGeom(r *rand.Rand, size int) device.ConvGeom {
+	return device.ConvGeom{C: 1 + r.Intn(3), H: 1 + r.Intn(size), W: 1 + r.Intn(size), KH: 1 + r.Intn(3), KW: 1 + r.Intn(3),
+		SH: 1 + r.Intn(3), SW: 1 + r.Intn(3), PH: r.Intn(3), PW: r.Intn(3), DH: 1 + r.Intn(2), DW: 1 + r.Intn(2)}
+}
+
+// setOut sets g's output size and reports whether it has one.
+func setOut(g *device.ConvGeom) bool {
+	g.OH = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
+	g.OW = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+	return g.OH >= 1 && g.OW >= 1
+}
+
 // TestCol2ImIsAdjoint checks ⟨Im2Col(x), c⟩ = ⟨x, Col2Im(c)⟩ over many
 // geometries, including windows that reach far into the padding.
 func TestCol2ImIsAdjoint(t *testing.T) {
 	var d Device
 	r := rand.New(rand.NewSource(1))
 	for it := range 300 {
-		g := device.ConvGeom{C: 1 + r.Intn(3), H: 1 + r.Intn(7), W: 1 + r.Intn(7), KH: 1 + r.Intn(3), KW: 1 + r.Intn(3),
-			SH: 1 + r.Intn(3), SW: 1 + r.Intn(3), PH: r.Intn(3), PW: r.Intn(3), DH: 1 + r.Intn(2), DW: 1 + r.Intn(2)}
-		g.OH = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
-		g.OW = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
-		if g.OH < 1 || g.OW < 1 {
+		g := randGeom(r, 7)
+		if !setOut(&g) {
 			continue
 		}
 		n := 1 + r.Intn(3)
@@ -96,16 +108,13 @@ func TestIm2ColMatchesLoop(t *testing.T) {
 	var d Device
 	r := rand.New(rand.NewSource(2))
 	for it := range 400 {
-		g := device.ConvGeom{C: 1 + r.Intn(3), H: 1 + r.Intn(9), W: 1 + r.Intn(9), KH: 1 + r.Intn(3), KW: 1 + r.Intn(3),
-			SH: 1 + r.Intn(3), SW: 1 + r.Intn(3), PH: r.Intn(3), PW: r.Intn(3), DH: 1 + r.Intn(2), DW: 1 + r.Intn(2)}
+		g := randGeom(r, 9)
 		if it%2 == 0 { // same-size output: 2·P = D·(K−1), stride 1
 			g.SH, g.SW = 1, 1
 			g.KH, g.KW = 1+2*r.Intn(3), 1+2*r.Intn(3)
 			g.PH, g.PW = g.DH*(g.KH-1)/2, g.DW*(g.KW-1)/2
 		}
-		g.OH = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
-		g.OW = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
-		if g.OH < 1 || g.OW < 1 {
+		if !setOut(&g) {
 			continue
 		}
 		n, l := 1+r.Intn(3), g.OH*g.OW

@@ -8,55 +8,95 @@ import (
 	"github.com/nervelab/nerve/internal/device"
 )
 
-// TestLSTMBackRowMatchesLoop runs the dispatching LSTM backward row (SIMD
-// where the build has it) against the scalar loop for H = 0..67, 128 and
-// 1000, with and without a next step's gradient, tiny (subnormal-making)
-// and ordinary values, and guard values after every slice, and wants
-// identical bits.
-func TestLSTMBackRowMatchesLoop(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	const guard = -12345
+// rowCase is one case of a recurrent backward-row test: the width h,
+// whether a next step's gradient comes in, and the scale of the gradients
+// (1e-20 makes subnormals).
+type rowCase struct {
+	h     int
+	next  bool
+	scale float64
+}
+
+// rowCases lists H = 0..67, 128 and 1000, with and without a next step's
+// gradient, at both scales.
+func rowCases() []rowCase {
+	var cs []rowCase
 	for _, h := range append(seq(68), 128, 1000) {
 		for _, next := range []bool{false, true} {
 			for _, scale := range []float64{1, 1e-20} {
-				mk := func(n int, act bool) []float32 {
-					s := make([]float32, n+3)
-					for i := range s {
-						s[i] = guard
-					}
-					for i := range n {
-						if act {
-							s[i] = float32(r.Float64()*2 - 1)
-						} else {
-							s[i] = float32(r.NormFloat64() * scale)
-						}
-					}
-					return s
-				}
-				a, c := mk(5*h, true), mk(h, false)
-				dg, dh, dc := mk(4*h, false), mk(h, false), mk(h, false)
-				var dn []float32
-				if next {
-					dn = mk(h, false)
-				}
-				wdg, wdc := append([]float32(nil), dg...), append([]float32(nil), dc...)
-				var dnh []float32
-				if next {
-					dnh = dn[:h]
-				}
-				lstmBackRow(dg[:4*h], a[:5*h], c[:h], dh[:h], dnh, dc[:h], h)
-				lstmBackLoop(wdg[:4*h], a[:5*h], c[:h], dh[:h], dnh, wdc[:h], h, 0)
-				for _, pair := range [][2][]float32{{dg, wdg}, {dc, wdc}} {
-					got, want := pair[0], pair[1]
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("H=%d next=%v scale=%g: element %d of %d is %v, want %v", h, next, scale, i, len(got)-3, got[i], want[i])
-						}
-					}
-				}
+				cs = append(cs, rowCase{h, next, scale})
 			}
 		}
 	}
+	return cs
+}
+
+// rowGuard follows every slice of the row tests.
+const rowGuard = -12345
+
+// row returns n values and three guard values after them: activations in
+// (−1, 1) with act, else normal values times c.scale.
+func (c rowCase) row(r *rand.Rand, n int, act bool) []float32 {
+	s := make([]float32, n+3)
+	for i := range s {
+		s[i] = rowGuard
+	}
+	for i := range n {
+		if act {
+			s[i] = float32(r.Float64()*2 - 1)
+		} else {
+			s[i] = float32(r.NormFloat64() * c.scale)
+		}
+	}
+	return s
+}
+
+// dn returns the next step's gradient, or nil without one.
+func (c rowCase) dn(r *rand.Rand) []float32 {
+	if !c.next {
+		return nil
+	}
+	return c.row(r, c.h, false)[:c.h]
+}
+
+// sameBits fails t unless every pair of slices holds the same bits,
+// guards included.
+func (c rowCase) sameBits(t *testing.T, pairs ...[2][]float32) {
+	t.Helper()
+	for _, pair := range pairs {
+		got, want := pair[0], pair[1]
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%+v: element %d of %d is %v, want %v", c, i, len(got)-3, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestLSTMBackRowMatchesLoop runs the dispatching LSTM backward row (SIMD
+// where the build has it) against the scalar loop over rowCases, with
+// guard values after every slice, and wants identical bits.
+func TestLSTMBackRowMatchesLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, c := range rowCases() {
+		h := c.h
+		a, cs := c.row(r, 5*h, true), c.row(r, h, false)
+		dg, dh, dc := c.row(r, 4*h, false), c.row(r, h, false), c.row(r, h, false)
+		dn := c.dn(r)
+		wdg, wdc := append([]float32(nil), dg...), append([]float32(nil), dc...)
+		lstmBackRow(dg[:4*h], a[:5*h], cs[:h], dh[:h], dn, dc[:h], h)
+		lstmBackLoop(wdg[:4*h], a[:5*h], cs[:h], dh[:h], dn, wdc[:h], h, 0)
+		c.sameBits(t, [2][]float32{dg, wdg}, [2][]float32{dc, wdc})
+	}
+}
+
+// normalBuffer returns a buffer of size standard normal values.
+func normalBuffer(d Device, r *rand.Rand, size int) device.Buffer {
+	b := d.Alloc(device.Float32, size)
+	for i := range f32s(b) {
+		f32s(b)[i] = float32(r.NormFloat64())
+	}
+	return b
 }
 
 // TestLSTMCellMatchesScalar checks one LSTM step against the state update
@@ -67,13 +107,7 @@ func TestLSTMCellMatchesScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, h := range []int{1, 15, 16, 17, 33, 128} {
 		const n = 3
-		fill := func(size int) device.Buffer {
-			b := d.Alloc(device.Float32, size)
-			for i := range f32s(b) {
-				f32s(b)[i] = float32(r.NormFloat64())
-			}
-			return b
-		}
+		fill := func(size int) device.Buffer { return normalBuffer(d, r, size) }
 		p := device.LSTMCellParams{N: n, H: h, Gates: fill(n * 4 * h), C: fill(n * h),
 			Act: d.Alloc(device.Float32, n*5*h), HOut: d.Alloc(device.Float32, n*h), COut: d.Alloc(device.Float32, n*h)}
 		d.LSTMCell(p)
@@ -108,43 +142,15 @@ func TestLSTMCellMatchesScalar(t *testing.T) {
 // TestGRUBackRowMatchesLoop is TestLSTMBackRowMatchesLoop for the GRU.
 func TestGRUBackRowMatchesLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	const guard = -12345
-	for _, h := range append(seq(68), 128, 1000) {
-		for _, next := range []bool{false, true} {
-			for _, scale := range []float64{1, 1e-20} {
-				mk := func(n int, act bool) []float32 {
-					s := make([]float32, n+3)
-					for i := range s {
-						s[i] = guard
-					}
-					for i := range n {
-						if act {
-							s[i] = float32(r.Float64()*2 - 1)
-						} else {
-							s[i] = float32(r.NormFloat64() * scale)
-						}
-					}
-					return s
-				}
-				a, hp, dh := mk(4*h, true), mk(h, true), mk(h, false)
-				dx, dgh, dp := mk(3*h, false), mk(3*h, false), mk(h, false)
-				var dn []float32
-				if next {
-					dn = mk(h, false)[:h]
-				}
-				wdx, wdgh, wdp := append([]float32(nil), dx...), append([]float32(nil), dgh...), append([]float32(nil), dp...)
-				gruBackRow(dx[:3*h], dgh[:3*h], a[:4*h], hp[:h], dh[:h], dn, dp[:h], h)
-				gruBackLoop(wdx[:3*h], wdgh[:3*h], a[:4*h], hp[:h], dh[:h], dn, wdp[:h], h, 0)
-				for _, pair := range [][2][]float32{{dx, wdx}, {dgh, wdgh}, {dp, wdp}} {
-					got, want := pair[0], pair[1]
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("H=%d next=%v scale=%g: element %d of %d is %v, want %v", h, next, scale, i, len(got)-3, got[i], want[i])
-						}
-					}
-				}
-			}
-		}
+	for _, c := range rowCases() {
+		h := c.h
+		a, hp, dh := c.row(r, 4*h, true), c.row(r, h, true), c.row(r, h, false)
+		dx, dgh, dp := c.row(r, 3*h, false), c.row(r, 3*h, false), c.row(r, h, false)
+		dn := c.dn(r)
+		wdx, wdgh, wdp := append([]float32(nil), dx...), append([]float32(nil), dgh...), append([]float32(nil), dp...)
+		gruBackRow(dx[:3*h], dgh[:3*h], a[:4*h], hp[:h], dh[:h], dn, dp[:h], h)
+		gruBackLoop(wdx[:3*h], wdgh[:3*h], a[:4*h], hp[:h], dh[:h], dn, wdp[:h], h, 0)
+		c.sameBits(t, [2][]float32{dx, wdx}, [2][]float32{dgh, wdgh}, [2][]float32{dp, wdp})
 	}
 }
 
@@ -155,13 +161,7 @@ func TestGRUCellMatchesScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, h := range []int{1, 15, 16, 17, 33, 128} {
 		const n = 3
-		fill := func(size int) device.Buffer {
-			b := d.Alloc(device.Float32, size)
-			for i := range f32s(b) {
-				f32s(b)[i] = float32(r.NormFloat64())
-			}
-			return b
-		}
+		fill := func(size int) device.Buffer { return normalBuffer(d, r, size) }
 		p := device.GRUCellParams{N: n, H: h, X: fill(n * 3 * h), GH: fill(n * 3 * h), HPrev: fill(n * h),
 			Act: d.Alloc(device.Float32, n*4*h), HOut: d.Alloc(device.Float32, n*h)}
 		d.GRUCell(p)
