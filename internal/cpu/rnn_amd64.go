@@ -18,12 +18,8 @@ func lstmBackRow(dg, a, c, dh, dn, dc []float32, h int) {
 		if len(dg) < 4*h || len(a) < 5*h || len(c) < h || len(dh) < h || len(dc) < h || dn != nil && len(dn) < h {
 			panic("cpu: lstmBackRow operands out of range")
 		}
-		var next *float32
-		if dn != nil {
-			next = &dn[0]
-		}
 		j0 = h &^ 15
-		lstmBackAVX512(&dg[0], &a[0], &c[0], &dh[0], next, &dc[0], h, j0)
+		lstmBackAVX512(&dg[0], &a[0], &c[0], &dh[0], firstOrNil(dn), &dc[0], h, j0)
 	}
 	lstmBackLoop(dg, a, c, dh, dn, dc, h, j0)
 }
@@ -43,12 +39,17 @@ func gruBackRow(dx, dgh, a, hp, dh, dn, dp []float32, h int) {
 		if len(dx) < 3*h || len(dgh) < 3*h || len(a) < 4*h || len(hp) < h || len(dh) < h || len(dp) < h || dn != nil && len(dn) < h {
 			panic("cpu: gruBackRow operands out of range")
 		}
-		var next *float32
-		if dn != nil {
-			next = &dn[0]
-		}
 		j0 = h &^ 15
-		gruBackAVX512(&dx[0], &dgh[0], &a[0], &hp[0], &dh[0], next, &dp[0], h, j0)
+		gruBackAVX512(&dx[0], &dgh[0], &a[0], &hp[0], &dh[0], firstOrNil(dn), &dp[0], h, j0)
 	}
 	gruBackLoop(dx, dgh, a, hp, dh, dn, dp, h, j0)
+}
+
+// firstOrNil returns the address of s's first element, or nil for a nil
+// s (no next step's gradient).
+func firstOrNil(s []float32) *float32 {
+	if s == nil {
+		return nil
+	}
+	return &s[0]
 }
