@@ -20,21 +20,15 @@ func convOut(n, k, s, p, d int) int {
 	return (n+2*p-d*(k-1)-1)/s + 1
 }
 
-// convChunkFloats bounds the columns buffer of an inference convolution
-// (16 MB).
-const convChunkFloats = 4 << 20
-
 // Conv2d is PyTorch's F.conv2d: the cross-correlation of x [N, Cin, H, W]
 // with the filters w [Cout, Cin/groups, kH, kW], plus b [Cout] (or nil),
 // giving [N, Cout, Ho, Wo] with Ho = ⌊(H + 2·padding − dilation·(kH−1) −
 // 1)/stride⌋ + 1 (likewise Wo). Input channels are split into groups of
 // Cin/groups, each convolved with its Cout/groups filters.
 //
-// It unfolds the batch with im2col into a [Cin·kH·kW, N·Ho·Wo] matrix and
-// runs one gemm per group; the backward pass gets ∂w from one gemm with the
-// columns (which the forward keeps when w requires grad, and the backward
-// frees) and ∂x from one gemm followed by col2im; with groups = 1 the bias
-// rides in the gemm as a row of ones under the columns.
+// The device computes it an image at a time (on the CPU: im2col and a
+// gemm per image), and the backward pass likewise, unfolding x again
+// rather than keeping the forward's columns.
 //
 // It panics with a *ShapeError when the shapes or settings do not fit, or
 // when x is on a device without the device.Conv kernels.
@@ -43,111 +37,41 @@ func Conv2d(x, w, b *Tensor, stride, padding, dilation [2]int, groups int) *Tens
 	w.mustFloat("Conv2d")
 	g, n, cout := conv2dGeom(x, w, b, stride, padding, dilation, groups)
 	cv := convDevice("Conv2d", x)
-	dev := x.dev
-	l, kg := g.OH*g.OW, g.C/groups*g.KH*g.KW
 	xc, wc := x.contig(), w.contig()
-	y := emptyUninit(dev, Float32, []int{n, cout, g.OH, g.OW})
-	k := g.C * g.KH * g.KW
-	fold := b != nil && groups == 1 // the bias as one more row of the product
-	rows, beta := k, float32(0)
-	if fold {
-		rows++
-	} else if b != nil { // the bias first; the gemms accumulate onto it
-		dev.Copy(y.buf, y.layout(), b.buf, device.Layout{Shape: y.shape,
-			Strides: []int{0, b.strides[0], 0, 0}, Offset: b.offset})
-		beta = 1
+	p := device.ConvParams{N: n, Cout: cout, Groups: groups, G: g,
+		X: xc.buf, OffX: xc.offset, W: wc.buf, OffW: wc.offset}
+	if b != nil {
+		bc := b.contig()
+		p.B, p.OffB = bc.buf, bc.offset
 	}
-	a, offA := wc.buf, wc.offset
-	if fold { // [w | b] · [cols; 1]
-		wb := emptyUninit(dev, Float32, []int{cout, k + 1})
-		dev.Copy(wb.buf, device.Layout{Shape: []int{cout, k}, Strides: []int{k + 1, 1}}, wc.buf, device.Contiguous([]int{cout, k}, wc.offset))
-		dev.Copy(wb.buf, device.Layout{Shape: []int{cout}, Strides: []int{k + 1}, Offset: k}, b.buf, b.layout())
-		defer dev.Free(wb.buf)
-		a, offA, kg = wb.buf, 0, k+1
-	}
-	// The backward's weight gradient reads the columns of the whole batch;
-	// without it (inference) they are made a few images at a time, so a
-	// large batch needs no columns buffer tens of times its input's size.
-	keep := needsGrad(x, w, b) && w.requiresGrad
-	chunk := n
-	if !keep {
-		chunk = max(1, min(n, convChunkFloats/max(rows*l, 1)))
-	}
-	cols := emptyUninit(dev, Float32, []int{rows, chunk * l})
-	cog := cout / groups
-	for i0 := 0; i0 < n; i0 += chunk {
-		m := min(chunk, n-i0)
-		cv.Im2Col(cols.buf, xc.buf, xc.offset+i0*g.C*g.H*g.W, m, g)
-		if fold {
-			dev.Fill(cols.buf, k*m*l, m*l, 1)
-		}
-		for gi := range groups { // y[b, group] = w[group] · cols[group, b]
-			dev.Gemm(device.GemmParams{Batch: m, M: cog, N: l, K: kg, Alpha: 1, Beta: beta,
-				A: a, OffA: offA + gi*cog*kg, LDA: kg,
-				B: cols.buf, OffB: gi * kg * m * l, LDB: m * l, StrideB: l,
-				C: y.buf, OffC: (i0*cout + gi*cog) * l, LDC: l, StrideC: cout * l})
-		}
-	}
-	if !keep {
-		dev.Free(cols.buf)
-		cols = nil
-	}
+	y := emptyUninit(x.dev, Float32, []int{n, cout, g.OH, g.OW})
+	cv.Conv2d(y.buf, p)
 	if needsGrad(x, w, b) {
 		inputs := []*Tensor{x, w}
 		if b != nil {
 			inputs = append(inputs, b)
 		}
 		record(y, "Convolution", inputs, func(gy *Tensor) []*Tensor {
-			gs := conv2dBackward(gy, xc, wc, b, cols, g, n, cout, groups, x.requiresGrad, w.requiresGrad)
-			if cols != nil { // a second Backward (RetainGraph) unfolds x again
-				dev.Free(cols.buf)
-				cols = nil
+			gc := gy.contig()
+			var gx, gw, gb *Tensor
+			var bx, bw, bb device.Buffer
+			if x.requiresGrad {
+				gx = emptyUninit(x.dev, Float32, x.shape)
+				bx = gx.buf
 			}
-			return gs[:len(inputs)]
+			if w.requiresGrad {
+				gw = emptyUninit(x.dev, Float32, w.shape)
+				bw = gw.buf
+			}
+			if b != nil && b.requiresGrad {
+				gb = emptyUninit(x.dev, Float32, b.shape)
+				bb = gb.buf
+			}
+			cv.Conv2dBackward(bx, bw, bb, gc.buf, gc.offset, p)
+			return []*Tensor{gx, gw, gb}[:len(inputs)]
 		})
 	}
 	return y
-}
-
-// conv2dBackward returns ∂x, ∂w, ∂b (nil where not wanted) for Conv2d's
-// upstream gradient gy, reading the forward's columns of x if it kept
-// them (cols; nil: unfold x again).
-func conv2dBackward(gy, x, w, b, cols *Tensor, g device.ConvGeom, n, cout, groups int, wantX, wantW bool) []*Tensor {
-	dev, cv := x.dev, x.dev.(device.Conv)
-	l, kg, cog := g.OH*g.OW, g.C/groups*g.KH*g.KW, cout/groups
-	gc := gy.contig()
-	gt := emptyUninit(dev, Float32, []int{cout, n * l}) // gy as [Cout, N, L]
-	dev.Copy(gt.buf, device.Layout{Shape: []int{cout, n, l}, Strides: []int{n * l, l, 1}}, gc.buf,
-		device.Layout{Shape: []int{cout, n, l}, Strides: []int{l, cout * l, 1}, Offset: gc.offset})
-	var gx, gw, gb *Tensor
-	if wantW { // ∂w[group] = gt[group] · cols[group]ᵀ
-		if cols == nil {
-			cols = emptyUninit(dev, Float32, []int{g.C * g.KH * g.KW, n * l})
-			cv.Im2Col(cols.buf, x.buf, x.offset, n, g)
-		}
-		gw = emptyUninit(dev, Float32, w.shape)
-		for gi := range groups {
-			dev.Gemm(device.GemmParams{Batch: 1, M: cog, N: kg, K: n * l, TransB: true, Alpha: 1,
-				A: gt.buf, OffA: gi * cog * n * l, LDA: n * l,
-				B: cols.buf, OffB: gi * kg * n * l, LDB: n * l,
-				C: gw.buf, OffC: gi * cog * kg, LDC: kg})
-		}
-	}
-	if wantX { // cols' gradient = w[group]ᵀ · gt[group], folded back by col2im
-		dcols := emptyUninit(dev, Float32, []int{g.C * g.KH * g.KW, n * l})
-		for gi := range groups {
-			dev.Gemm(device.GemmParams{Batch: 1, M: kg, N: n * l, K: cog, TransA: true, Alpha: 1,
-				A: w.buf, OffA: w.offset + gi*cog*kg, LDA: kg,
-				B: gt.buf, OffB: gi * cog * n * l, LDB: n * l,
-				C: dcols.buf, OffC: gi * kg * n * l, LDC: n * l})
-		}
-		gx = emptyUninit(dev, Float32, x.shape)
-		cv.Col2Im(gx.buf, dcols.buf, n, g)
-	}
-	if b != nil && b.requiresGrad {
-		gb = reduceRaw(device.Sum, gt, []int{1}, false)
-	}
-	return []*Tensor{gx, gw, gb}
 }
 
 // conv2dGeom checks Conv2d's arguments and returns its geometry, the batch

@@ -8,19 +8,15 @@ import (
 
 var _ device.Conv = Device{}
 
-// Im2Col unfolds x [n, C, H, W] into cols [C·KH·KW, n, OH·OW] (see
-// device.Conv), one (row, image) pair per unit of work over the pool.
-func (Device) Im2Col(cols, x device.Buffer, xOff, n int, g device.ConvGeom) {
-	cs, xs := f32s(cols), f32s(x)
+// im2col unfolds one image x [C, H, W] into cols [C·KH·KW, OH·OW]: row
+// (c, i, j), output position p holds the input under tap (i, j) of the
+// window at p, 0 in the padding.
+func im2col(cols, x []float32, g *device.ConvGeom) {
 	l, kk, hw := g.OH*g.OW, g.KH*g.KW, g.H*g.W
-	parallelFor(g.C*kk*n, max(1, grainElems/max(l, 1)), func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			r, b := u/n, u%n
-			c, k := r/kk, r%kk
-			src := xs[xOff+(b*g.C+c)*hw:][:hw]
-			im2colRow(cs[u*l:][:l], src, k/g.KW, k%g.KW, &g)
-		}
-	})
+	for r := range g.C * kk {
+		c, k := r/kk, r%kk
+		im2colRow(cols[r*l:][:l], x[c*hw:][:hw], k/g.KW, k%g.KW, g)
+	}
 }
 
 // im2colRow writes into dst [OH·OW] the plane src [H, W] as seen by tap
@@ -90,31 +86,32 @@ func validRange(off, s, w, n int) (lo, hi int) {
 	return lo, max(hi, lo)
 }
 
-// Col2Im overwrites dx [n, C, H, W] with the adjoint of Im2Col applied to
-// cols, one plane per unit of work (planes are written by one goroutine
-// each, so the scatter-add needs no synchronisation).
-func (Device) Col2Im(dx, cols device.Buffer, n int, g device.ConvGeom) {
-	ds, cs := f32s(dx), f32s(cols)
+// col2im is im2col's adjoint: it overwrites one image's dx [C, H, W]
+// with the sum, over every tap reading an input element, of cols [C·KH·KW,
+// OH·OW] at that tap. It may set the elements of cols that read padding
+// to zero (see col2imShift).
+func col2im(dx, cols []float32, g *device.ConvGeom) {
 	l, kk, hw := g.OH*g.OW, g.KH*g.KW, g.H*g.W
-	parallelFor(n*g.C, max(1, grainElems/max(kk*l, 1)), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			b, c := p/g.C, p%g.C
-			d := ds[p*hw:][:hw]
-			clear(d)
-			for k := range kk {
-				u := (c*kk+k)*n + b
-				col2imRow(d, cs[u*l:][:l], k/g.KW, k%g.KW, &g)
-			}
+	for c := range g.C {
+		d := dx[c*hw:][:hw]
+		clear(d)
+		for k := range kk {
+			col2imRow(d, cols[(c*kk+k)*l:][:l], k/g.KW, k%g.KW, g)
 		}
-	})
+	}
 }
 
 // col2imRow adds src [OH·OW], the values of tap (ki, kj), into the plane
-// dst [H, W] where the tap reads it.
+// dst [H, W] where the tap reads it; it may zero the elements of src that
+// read padding.
 func col2imRow(dst, src []float32, ki, kj int, g *device.ConvGeom) {
 	off := kj*g.DW - g.PW
 	lo, hi := validRange(off, g.SW, g.W, g.OW)
 	if lo >= hi {
+		return
+	}
+	if g.SH == 1 && g.SW == 1 && g.OW == g.W {
+		col2imShift(dst, src, ki*g.DH-g.PH, off, lo, hi, g)
 		return
 	}
 	if g.SW == 1 { // one strided add over the rows the tap reaches
@@ -136,6 +133,26 @@ func col2imRow(dst, src []float32, ki, kj int, g *device.ConvGeom) {
 			d[ow*g.SW+off] += row[ow]
 		}
 	}
+}
+
+// col2imShift is col2imRow for the geometries of im2colShift: the tap's
+// values go to the plane shifted by top rows and off columns. It zeroes
+// the columns of src that read padding left or right of the plane, after
+// which the rows the tap reaches are one add, instead of one per row.
+func col2imShift(dst, src []float32, top, off, lo, hi int, g *device.ConvGeom) {
+	w := g.W
+	r0, r1 := validRange(top, 1, g.H, g.OH)
+	if r0 >= r1 {
+		return
+	}
+	for oh := r0; oh < r1; oh++ {
+		row := src[oh*w:][:w]
+		clear(row[:lo])
+		clear(row[hi:])
+	}
+	shift := top*w + off // src[i] goes to dst[i+shift] inside the reach
+	start, end := r0*w+lo, (r1-1)*w+hi
+	addRows(dst[start+shift:], src[start:], end-start, 1, 0, 0)
 }
 
 // planeGrain is the number of planes of size sz worth a unit of work.

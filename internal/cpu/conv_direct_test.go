@@ -9,20 +9,16 @@ import (
 )
 
 // The convolution issue asks whether a direct convolution beats im2col and
-// one gemm. directConv2d is the direct candidate for the stride-1,
-// undilated, ungrouped convolutions of the tutorial CNN: per image it pads
-// the input once, then accumulates each output plane over a row pitch of
-// the padded width, so that every tap (ci, kh, kw) is one long AVX-512
-// axpy of a shifted input plane (no columns matrix); the junk columns of
-// the pitch are dropped when the plane is stored. BenchmarkConvForward
-// times it against the path tensor.Conv2d takes (im2col of the batch with
-// a ones row for the bias, then a gemm per image, batched) and against one
-// gemm over the whole batch followed by a copy into [N, Cout, H, W]. On
-// the CNN's layers at batch 64 (2 threads, AVX-512, an idle machine) the
-// direct one took 2.6× (conv1: 0.81 vs 0.31 ms) and 3.6× (conv2: 11.6 vs
-// 3.2 ms) the time of the batched im2col path, and the one-gemm variant
-// took 1.5× on conv1 and the same on conv2, so tensor.Conv2d keeps the
-// batched im2col path.
+// gemm. directConv2d is the direct candidate for the stride-1, undilated,
+// ungrouped convolutions of the tutorial CNN: per image it pads the input
+// once, then accumulates each output plane over a row pitch of the padded
+// width, so that every tap (ci, kh, kw) is one long AVX-512 axpy of a
+// shifted input plane (no columns matrix); the junk columns of the pitch
+// are dropped when the plane is stored. BenchmarkConvForward times it
+// against Device.Conv2d (per image: im2col with a ones row for the bias,
+// then a gemm). On the CNN's layers at batch 64 (2 threads, AVX-512) the
+// direct one took 4.1× (conv1: 0.87 vs 0.21 ms) and 5.3× (conv2: 11.6 vs
+// 2.18 ms) the time of Conv2d.
 func directConv2d(y, x, w, b []float32, n, cout int, g device.ConvGeom) {
 	hp, wp := g.H+2*g.PH, g.W+2*g.PW
 	span := (g.OH-1)*wp + g.OW
@@ -60,26 +56,9 @@ func directConv2d(y, x, w, b []float32, n, cout int, g device.ConvGeom) {
 	})
 }
 
-// im2colConv2d is tensor.Conv2d's forward for groups = 1: columns of the
-// whole batch with a ones row, times [w | b].
-func im2colConv2d(d Device, y, x, wb, cols device.Buffer, n, cout int, g device.ConvGeom) {
-	l, k := g.OH*g.OW, g.C*g.KH*g.KW
-	d.Im2Col(cols, x, 0, n, g)
-	d.Fill(cols, k*n*l, n*l, 1)
-	d.Gemm(device.GemmParams{Batch: n, M: cout, N: l, K: k + 1, Alpha: 1,
-		A: wb, LDA: k + 1, B: cols, LDB: n * l, StrideB: l, C: y, LDC: l, StrideC: cout * l})
-}
-
-// im2colConv2dOneGemm is im2colConv2d with one gemm over the whole batch
-// into [Cout, N·L], then a copy to [N, Cout, L].
-func im2colConv2dOneGemm(d Device, y, x, wb, cols, tmp device.Buffer, n, cout int, g device.ConvGeom) {
-	l, k := g.OH*g.OW, g.C*g.KH*g.KW
-	d.Im2Col(cols, x, 0, n, g)
-	d.Fill(cols, k*n*l, n*l, 1)
-	d.Gemm(device.GemmParams{Batch: 1, M: cout, N: n * l, K: k + 1, Alpha: 1,
-		A: wb, LDA: k + 1, B: cols, LDB: n * l, C: tmp, LDC: n * l})
-	d.Copy(y, device.Layout{Shape: []int{cout, n, l}, Strides: []int{l, cout * l, 1}},
-		tmp, device.Contiguous([]int{cout, n, l}, 0))
+// im2colConv2d is tensor.Conv2d's forward for groups = 1.
+func im2colConv2d(d Device, c convBufs, n, cout int, g device.ConvGeom) {
+	d.Conv2d(c.y, device.ConvParams{N: n, Cout: cout, Groups: 1, G: g, X: c.xb, W: c.wb, B: c.bb})
 }
 
 // cnnConvs are the two convolutions of the tutorial CNN at batch 64.
@@ -93,24 +72,19 @@ var cnnConvs = []struct {
 }
 
 type convBufs struct {
-	x, w, b, wb []float32
-	y, cols     device.Buffer
-	xb, wbb     device.Buffer
+	x, w, b    []float32
+	xb, wb, bb device.Buffer
+	y          device.Buffer
 }
 
 func newConvBufs(d Device, n, cout int, g device.ConvGeom) convBufs {
-	k, l := g.C*g.KH*g.KW, g.OH*g.OW
 	var c convBufs
-	c.x, c.w, c.b = randFloats(n*g.C*g.H*g.W, 1), randFloats(cout*k, 2), randFloats(cout, 3)
-	c.wb = make([]float32, cout*(k+1))
-	for co := range cout {
-		copy(c.wb[co*(k+1):], c.w[co*k:][:k])
-		c.wb[co*(k+1)+k] = c.b[co]
-	}
-	c.xb, c.wbb = d.Alloc(device.Float32, len(c.x)), d.Alloc(device.Float32, len(c.wb))
+	c.x, c.w, c.b = randFloats(n*g.C*g.H*g.W, 1), randFloats(cout*g.C*g.KH*g.KW, 2), randFloats(cout, 3)
+	c.xb, c.wb, c.bb = d.Alloc(device.Float32, len(c.x)), d.Alloc(device.Float32, len(c.w)), d.Alloc(device.Float32, cout)
 	d.WriteF32(c.xb, 0, c.x)
-	d.WriteF32(c.wbb, 0, c.wb)
-	c.y, c.cols = d.Alloc(device.Float32, n*cout*l), d.Alloc(device.Float32, (k+1)*n*l)
+	d.WriteF32(c.wb, 0, c.w)
+	d.WriteF32(c.bb, 0, c.b)
+	c.y = d.Alloc(device.Float32, n*cout*g.OH*g.OW)
 	return c
 }
 
@@ -131,7 +105,7 @@ func TestDirectConvMatchesIm2col(t *testing.T) {
 	for _, c := range cnnConvs {
 		n := 3
 		bufs := newConvBufs(d, n, c.cout, c.g)
-		im2colConv2d(d, bufs.y, bufs.xb, bufs.wbb, bufs.cols, n, c.cout, c.g)
+		im2colConv2d(d, bufs, n, c.cout, c.g)
 		want := f32s(bufs.y)
 		got := make([]float32, len(want))
 		directConv2d(got, bufs.x, bufs.w, bufs.b, n, c.cout, c.g)
@@ -153,14 +127,7 @@ func BenchmarkConvForward(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("%s/im2col", c.name), func(b *testing.B) {
 			for b.Loop() {
-				im2colConv2d(d, bufs.y, bufs.xb, bufs.wbb, bufs.cols, c.n, c.cout, c.g)
-			}
-			report(b)
-		})
-		tmp := d.Alloc(device.Float32, c.n*c.cout*c.g.OH*c.g.OW)
-		b.Run(fmt.Sprintf("%s/im2col-one-gemm", c.name), func(b *testing.B) {
-			for b.Loop() {
-				im2colConv2dOneGemm(d, bufs.y, bufs.xb, bufs.wbb, bufs.cols, tmp, c.n, c.cout, c.g)
+				im2colConv2d(d, bufs, c.n, c.cout, c.g)
 			}
 			report(b)
 		})
@@ -174,18 +141,25 @@ func BenchmarkConvForward(b *testing.B) {
 	}
 }
 
-// BenchmarkCol2Im folds the columns' gradient of the tutorial CNN's
-// second convolution back onto its input, as its backward pass does.
-func BenchmarkCol2Im(b *testing.B) {
+// BenchmarkConvBackward is the backward pass of the tutorial CNN's
+// convolutions at batch 64: ∂w and ∂b, and ∂x for the second (the first
+// one's input, the images, needs none).
+func BenchmarkConvBackward(b *testing.B) {
 	var d Device
-	c := cnnConvs[1]
-	k, l := c.g.C*c.g.KH*c.g.KW, c.g.OH*c.g.OW
-	cols := d.Alloc(device.Float32, k*c.n*l)
-	for i, cs := 0, f32s(cols); i < len(cs); i++ {
-		cs[i] = float32(i%13) - 6
-	}
-	dx := d.Alloc(device.Float32, c.n*c.g.C*c.g.H*c.g.W)
-	for b.Loop() {
-		d.Col2Im(dx, cols, c.n, c.g)
+	for i, c := range cnnConvs {
+		bufs := newConvBufs(d, c.n, c.cout, c.g)
+		gy := d.Alloc(device.Float32, c.n*c.cout*c.g.OH*c.g.OW)
+		d.WriteF32(gy, 0, randFloats(gy.Len(), 4))
+		gw, gb := d.Alloc(device.Float32, len(bufs.w)), d.Alloc(device.Float32, c.cout)
+		var gx device.Buffer
+		if i > 0 {
+			gx = d.Alloc(device.Float32, len(bufs.x))
+		}
+		p := device.ConvParams{N: c.n, Cout: c.cout, Groups: 1, G: c.g, X: bufs.xb, W: bufs.wb, B: bufs.bb}
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				d.Conv2dBackward(gx, gw, gb, gy, 0, p)
+			}
+		})
 	}
 }

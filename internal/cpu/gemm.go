@@ -109,19 +109,27 @@ func putWork(w *gemmWork) {
 }
 
 func getWork(bk *blocking) *gemmWork {
+	var w *gemmWork
 	select {
-	case w := <-gemmWorks:
-		if len(w.a) >= bk.mc*bk.kc && len(w.b) >= bk.kc*bk.nc && len(w.edge) >= bk.mr*bk.nr {
-			return w
-		}
+	case w = <-gemmWorks:
 	default:
+		w = new(gemmWork)
 	}
-	// Buffers too small for bk (a large product's after small ones) are
-	// dropped: the ones kept grow to serve products of both kinds.
-	return &gemmWork{
-		a:    make([]float32, bk.mc*bk.kc),
-		b:    make([]float32, bk.kc*bk.nc),
-		edge: make([]float32, bk.mr*bk.nr),
+	w.fit(bk)
+	return w
+}
+
+// fit replaces the buffers too small for bk (a large product's after
+// small ones): the ones kept grow to serve products of both kinds.
+func (w *gemmWork) fit(bk *blocking) {
+	if len(w.a) < bk.mc*bk.kc {
+		w.a, w.heldA = make([]float32, bk.mc*bk.kc), aPanel{}
+	}
+	if len(w.b) < bk.kc*bk.nc {
+		w.b = make([]float32, bk.kc*bk.nc)
+	}
+	if len(w.edge) < bk.mr*bk.nr {
+		w.edge = make([]float32, bk.mr*bk.nr)
 	}
 }
 
@@ -162,6 +170,35 @@ func (Device) Gemm(p device.GemmParams) {
 	default:
 		ph := p
 		gemmBlocked(&ph, a, b, c, gemmBlocking.forProduct(p.M, p.N, p.K))
+	}
+}
+
+// gemmSerial computes the product p on the calling goroutine, packing
+// into w: Gemm without the pool, for kernels that already run one
+// product per worker (a convolution's images). A product whose A is the
+// block w holds packed (see gemmTile) packs none: a caller reusing w for
+// a different A sets w.heldA to the zero aPanel first.
+func gemmSerial(p *device.GemmParams, a, b, c []float32, w *gemmWork) {
+	if p.Batch <= 0 || p.M <= 0 || p.N <= 0 {
+		return
+	}
+	bk := gemmBlocking.forProduct(p.M, p.N, p.K)
+	switch {
+	case p.K <= 0 || p.Alpha == 0:
+		for bi := range p.Batch {
+			scaleTile(c, p.OffC+bi*p.StrideC, p.LDC, p.M, p.N, p.Beta)
+		}
+	case p.M*p.N*p.K < smallGemm || p.M < bk.mr || p.N < bk.nr/2:
+		for bi := range p.Batch {
+			gemmLoops(p, a, b, c, gemmTask{bi, 0, p.M, 0, p.N})
+		}
+	default:
+		w.fit(bk)
+		for bi := range p.Batch {
+			for j0 := 0; j0 < p.N; j0 += bk.nc {
+				gemmTile(p, a, b, c, bk, w, gemmTask{bi, 0, p.M, j0, min(j0+bk.nc, p.N)})
+			}
+		}
 	}
 }
 

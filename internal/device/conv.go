@@ -3,7 +3,7 @@ package device
 // ConvGeom is the geometry of a 2-D sliding window over planes of H×W:
 // a KH×KW window moved by stride SH, SW over the input padded by PH, PW on
 // each side, its taps DH, DW apart (dilation), giving OH×OW outputs. C is
-// the number of channels where a kernel needs it (Im2Col, Col2Im).
+// the number of input channels where a kernel needs it (convolutions).
 type ConvGeom struct {
 	C, H, W int
 	KH, KW  int
@@ -13,17 +13,31 @@ type ConvGeom struct {
 	OH, OW  int
 }
 
-// Conv is an optional Device capability: the data movement of
-// convolutions and the pooling kernels. Buffers are Float32 and
-// contiguous from the given offset (0 where no offset is taken).
+// ConvParams are the operands of a 2-D convolution (see Conv.Conv2d):
+// x [N, C, H, W] from OffX, weights w [Cout, C/Groups, KH, KW] from OffW
+// and, unless B is nil, a bias [Cout] from OffB.
+type ConvParams struct {
+	N, Cout, Groups int
+	G               ConvGeom
+
+	X, W, B          Buffer
+	OffX, OffW, OffB int
+}
+
+// Conv is an optional Device capability: convolutions and the pooling
+// kernels. Buffers are Float32 and contiguous from the given offset (0
+// where no offset is taken).
 type Conv interface {
-	// Im2Col unfolds x [n, C, H, W] (from xOff) into cols laid out as
-	// [C·KH·KW, n, OH·OW]: row (c, i, j), image b, output position p holds
-	// the input under tap (i, j) of the window at p, 0 in the padding.
-	Im2Col(cols, x Buffer, xOff, n int, g ConvGeom)
-	// Col2Im is Im2Col's adjoint: it overwrites dx [n, C, H, W] with the
-	// sum, over every tap reading an input element, of cols at that tap.
-	Col2Im(dx, cols Buffer, n int, g ConvGeom)
+	// Conv2d writes into y [N, Cout, OH, OW] the cross-correlation of
+	// x with w plus the bias (PyTorch's conv2d): input channels in Groups
+	// groups of C/Groups, each convolved with its Cout/Groups filters.
+	Conv2d(y Buffer, p ConvParams)
+	// Conv2dBackward writes Conv2d's gradients for the upstream gradient
+	// gy [N, Cout, OH, OW] (from gOff): ∂x over gx [N, C, H, W], ∂w over
+	// gw [Cout, C/Groups, KH, KW] and ∂b over gb [Cout]; a nil one is not
+	// computed. The sums over the batch are associated the same way
+	// whatever the number of threads.
+	Conv2dBackward(gx, gw, gb, gy Buffer, gOff int, p ConvParams)
 
 	// MaxPool2d writes, for each of planes input planes [H, W] of x (from
 	// xOff), the window maxima into y [planes, OH, OW] and their flat
