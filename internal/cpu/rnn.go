@@ -182,7 +182,10 @@ func (Device) RNNCell(p device.RNNCellParams) {
 }
 
 // RNNCellBackward is RNNCell's gradient: ∂pre = ∂h·(1 − h²) for tanh,
-// ∂h·[h > 0] for ReLU.
+// ∂h where h > 0 (else 0) for ReLU, with ∂h = DH + DHNext. It runs the
+// element-wise kernels a stretch of rnnChunk at a time, which give
+// rnnBackLoop's results bit for bit: ∂h·(1 − h²) is −(∂h·(h² − 1)),
+// negation being exact.
 func (Device) RNNCellBackward(p device.RNNCellParams) {
 	m := p.N * p.H
 	dpre := f32s(p.Pre)[p.OffPre : p.OffPre+m]
@@ -192,17 +195,56 @@ func (Device) RNNCellBackward(p device.RNNCellParams) {
 	if p.DHNext != nil {
 		dn = f32s(p.DHNext)[p.OffDHNext : p.OffDHNext+m]
 	}
+	if m < parallelThreshold {
+		rnnBack(dpre, hs, dh, dn, p.ReLU)
+		return
+	}
+	parallelFor(m, grainElems, func(lo, hi int) {
+		var next []float32
+		if dn != nil {
+			next = dn[lo:hi]
+		}
+		rnnBack(dpre[lo:hi], hs[lo:hi], dh[lo:hi], next, p.ReLU)
+	})
+}
+
+// rnnChunk is the stretch rnnBack works through at a time (4 KiB per
+// slice, so that its passes stay in L1).
+const rnnChunk = 1024
+
+// rnnBack is RNNCellBackward on slices (dn nil: none).
+func rnnBack(dpre, hs, dh, dn []float32, relu bool) {
+	var buf [rnnChunk]float32
+	for lo := 0; lo < len(dpre); lo += rnnChunk {
+		hi := min(lo+rnnChunk, len(dpre))
+		d, h, g := dpre[lo:hi], hs[lo:hi], dh[lo:hi]
+		if dn != nil {
+			arith(device.Add, buf[:hi-lo], g, dn[lo:hi])
+			g = buf[:hi-lo]
+		}
+		if relu {
+			maskGrad(d, g, h, 0)
+			continue
+		}
+		arith(device.Mul, d, h, h)
+		arithScalar(device.Sub, d, d, 1)
+		arith(device.Mul, d, d, g)
+		arithScalar(device.Mul, d, d, -1)
+	}
+}
+
+// rnnBackLoop is the reference loop of rnnBack.
+func rnnBackLoop(dpre, hs, dh, dn []float32, relu bool) {
 	for j, h := range hs {
 		d := dh[j]
 		if dn != nil {
 			d += dn[j]
 		}
-		if p.ReLU {
-			if h <= 0 {
-				d = 0
-			}
-		} else {
+		switch {
+		case !relu:
 			d *= 1 - h*h
+		case !(h > 0):
+			d = 0
 		}
 		dpre[j] = d
 	}

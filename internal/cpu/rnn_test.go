@@ -90,6 +90,33 @@ func TestLSTMBackRowMatchesLoop(t *testing.T) {
 	}
 }
 
+// TestRNNBackMatchesLoop runs the Elman backward (element-wise kernels,
+// a chunk at a time) against the scalar loop over rowCases and a width
+// beyond one chunk, for tanh and ReLU (with zeros and a NaN among the
+// outputs), with guard values after every slice, and wants identical bits.
+func TestRNNBackMatchesLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	cases := append(rowCases(), rowCase{rnnChunk*2 + 37, true, 1}, rowCase{rnnChunk*2 + 37, false, 1})
+	for _, c := range cases {
+		for _, relu := range []bool{false, true} {
+			h := c.h
+			hs, dh, dn := c.row(r, h, true), c.row(r, h, false), c.dn(r)
+			if relu {
+				for i := 0; i < h; i += 7 {
+					hs[i] = 0
+				}
+				if h > 3 {
+					hs[3] = float32(math.NaN())
+				}
+			}
+			got, want := c.row(r, h, false), c.row(r, h, false)
+			rnnBack(got[:h], hs[:h], dh[:h], dn, relu)
+			rnnBackLoop(want[:h], hs[:h], dh[:h], dn, relu)
+			c.sameBits(t, [2][]float32{got, want})
+		}
+	}
+}
+
 // normalBuffer returns a buffer of size standard normal values.
 func normalBuffer(d Device, r *rand.Rand, size int) device.Buffer {
 	b := d.Alloc(device.Float32, size)
