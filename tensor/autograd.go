@@ -263,8 +263,10 @@ func (t *Tensor) accumulate(g *Tensor, ar *gradArena) {
 		t.grad, t.gradOwned = g.copyRaw(), true
 		return
 	}
-	sum := binaryRaw("Add", addOp, t.grad, g)
-	t.grad.copyFromTemp(sum)
+	// In place, as PyTorch's grad += g (the old code added into a
+	// temporary and copied it back: two more passes and a buffer).
+	gr := t.grad
+	gr.dev.Binary(device.Add, gr.buf, gr.layout(), gr.buf, gr.layout(), g.buf, g.layout())
 }
 
 // gradArena tracks, for one Backward on one goroutine, the buffers of at
