@@ -261,12 +261,7 @@ func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if len(s) < k || !slices.Equal(s[len(s)-k:], l.NormalizedShape) {
 		panic(&tensor.ShapeError{Op: "LayerNorm", A: s, B: l.NormalizedShape, Why: "input's last dims must be normalized_shape"})
 	}
-	dims := make([]int, k)
-	for i := range dims {
-		dims[i] = len(s) - k + i
-	}
-	y, _, _ := tensor.Normalize(x, l.Eps, dims...)
-	return affine(y, l.Weight, l.Bias, l.NormalizedShape)
+	return tensor.LayerNorm(x, l.NormalizedShape, l.Weight, l.Bias, l.Eps)
 }
 
 // ExtraRepr is what Summary prints: (10,), eps=1e-05, elementwise_affine=True.

@@ -42,5 +42,6 @@ func ExampleNewLayerNorm() {
 	// Output:
 	// LayerNorm((4,), eps=1e-05, elementwise_affine=True)
 	// tensor([[-1.3416, -0.4472,  0.4472,  1.3416],
-	//         [ 0.0000,  0.0000,  0.0000,  0.0000]], grad_fn=<AddBackward0>)
+	//         [ 0.0000,  0.0000,  0.0000,  0.0000]],
+	//        grad_fn=<NativeLayerNormBackward0>)
 }

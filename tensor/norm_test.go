@@ -1,6 +1,7 @@
 package tensor_test
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -63,6 +64,67 @@ func closeData(t *testing.T, what string, got, want []float32, tol float64) {
 	for i := range got {
 		if d := math.Abs(float64(got[i] - want[i])); d > tol*math.Max(1, math.Abs(float64(want[i]))) {
 			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestLayerNorm checks LayerNorm against Normalize with the affine
+// transform written out, on contiguous and transposed inputs, with and
+// without weight and bias, and its gradients by finite differences; and
+// its shape errors.
+func TestLayerNorm(t *testing.T) {
+	g := tensor.NewGenerator(4)
+	for _, c := range []struct {
+		name   string
+		shape  []int
+		norm   []int
+		affine bool
+		view   func(*tensor.Tensor) *tensor.Tensor
+	}{
+		{"last dim", []int{3, 5}, []int{5}, true, nil},
+		{"two dims", []int{2, 3, 4}, []int{3, 4}, true, nil},
+		{"no affine", []int{4, 6}, []int{6}, false, nil},
+		{"transposed", []int{5, 3}, []int{5}, true, func(x *tensor.Tensor) *tensor.Tensor { return x.T() }},
+	} {
+		x := g.Randn(c.shape...).MulScalar(2).AddScalar(0.5).SetRequiresGrad(true)
+		var w, b *tensor.Tensor
+		leaves := []*tensor.Tensor{x}
+		if c.affine {
+			w, b = g.Randn(c.norm...).SetRequiresGrad(true), g.Randn(c.norm...).SetRequiresGrad(true)
+			leaves = append(leaves, w, b)
+		}
+		f := func(x *tensor.Tensor) *tensor.Tensor {
+			if c.view != nil {
+				return c.view(x)
+			}
+			return x
+		}
+		dims := make([]int, len(c.norm))
+		for i := range dims {
+			dims[i] = -len(c.norm) + i
+		}
+		want := composedNormalize(f(x), 1e-5, dims...)
+		if c.affine {
+			want = want.Mul(w).Add(b)
+		}
+		closeData(t, c.name, tensor.LayerNorm(f(x), c.norm, w, b, 1e-5).Data(), want.Data(), 1e-5)
+		gradcheck.CheckOpts(t, "LayerNorm "+c.name, gradcheck.Options{Eps: 1e-3}, func(xs []*tensor.Tensor) *tensor.Tensor {
+			var w, b *tensor.Tensor
+			if len(xs) > 1 {
+				w, b = xs[1], xs[2]
+			}
+			y := tensor.LayerNorm(f(xs[0]), c.norm, w, b, 1e-5)
+			return y.Mul(y)
+		}, leaves...)
+	}
+	for name, fn := range map[string]func(){
+		"last dims":    func() { tensor.LayerNorm(tensor.Ones(2, 5), []int{4}, nil, nil, 1e-5) },
+		"weight shape": func() { tensor.LayerNorm(tensor.Ones(2, 4), []int{4}, tensor.Ones(3), nil, 1e-5) },
+		"bias shape":   func() { tensor.LayerNorm(tensor.Ones(2, 4), []int{4}, nil, tensor.Ones(2, 2), 1e-5) },
+	} {
+		var se *tensor.ShapeError
+		if err := tensor.Catch(fn); !errors.As(err, &se) {
+			t.Errorf("%s: got %v, want a *ShapeError", name, err)
 		}
 	}
 }

@@ -10,13 +10,8 @@ import "github.com/nervelab/nerve/internal/device"
 // Unfolding the whole batch at once instead wrote and read back two
 // column matrices of 14 MB per step, and copied the upstream gradient
 // into a [Cout, N·OH·OW] matrix for the weight gradient's gemm. The
-// weight gradient's sum over the batch is kept as convBlocks partial
-// sums, each over a fixed run of images, added in order at the end, so
-// that the result does not depend on the number of threads.
-
-// convBlocks is the number of runs of images whose weight gradients are
-// summed apart (at most one per image).
-const convBlocks = 8
+// weight gradient's sum over the batch is kept as partial sums over
+// fixed runs of images (see partialRuns).
 
 // convShape is what Conv2d and Conv2dBackward derive from their params.
 type convShape struct {
@@ -96,7 +91,7 @@ func (Device) Conv2dBackward(gx, gw, gb, gy device.Buffer, gOff int, p device.Co
 	s := shapeOf(&p)
 	nw := p.Cout * s.kg // weights
 	part := nw + p.Cout // one run's partial sums: ∂w, then ∂b
-	runs := min(p.N, convBlocks)
+	runs := min(p.N, partialRuns)
 	if runs == 0 { // no images: the sums are empty
 		if gw != nil {
 			clear(f32s(gw)[:nw])
@@ -179,14 +174,5 @@ func (Device) Conv2dBackward(gx, gw, gb, gy device.Buffer, gOff int, p device.Co
 	}
 	if gb != nil {
 		sumRuns(f32s(gb)[:p.Cout], parts[nw:], part, runs)
-	}
-}
-
-// sumRuns sets dst to the sum of the runs' partial sums, run r's at
-// parts[r·stride:], added in run order.
-func sumRuns(dst, parts []float32, stride, runs int) {
-	copy(dst, parts[:len(dst)])
-	for r := 1; r < runs; r++ {
-		arith(device.Add, dst, dst, parts[r*stride:][:len(dst)])
 	}
 }

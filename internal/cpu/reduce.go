@@ -248,3 +248,20 @@ func logSoftmaxGradRow(d, g, y []float32, base, stride, n int) {
 		d[i] = float32(float64(g[i]) - math.Exp(float64(y[i]))*sum)
 	}
 }
+
+// partialRuns is the number of runs into which a kernel that sums
+// per-item contributions over many items (a convolution's weight
+// gradient over images, a layer norm's over rows) splits them: each run
+// of consecutive items is summed apart, by one worker, and sumRuns adds
+// the runs in order, so the result does not depend on the number of
+// threads.
+const partialRuns = 8
+
+// sumRuns sets dst to the sum of the runs' partial sums, run r's at
+// parts[r·stride:], added in run order.
+func sumRuns(dst, parts []float32, stride, runs int) {
+	copy(dst, parts[:len(dst)])
+	for r := 1; r < runs; r++ {
+		arith(device.Add, dst, dst, parts[r*stride:][:len(dst)])
+	}
+}
