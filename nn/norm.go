@@ -155,23 +155,18 @@ func (b *BatchNorm1d) forward(name string, x *tensor.Tensor, rankOK bool, want s
 	if !rankOK || x.Size(1) != c {
 		panic(&tensor.ShapeError{Op: name, A: x.Shape(), Why: fmt.Sprintf("expected %s input with %d channels", want, c)})
 	}
-	dims := []int{0}
-	for d := 2; d < x.Dim(); d++ {
-		dims = append(dims, d)
-	}
-	bshape := channelShape(x.Dim(), x.Size(1))
 	if b.eval && b.RunningMean != nil {
-		return b.evalForward(x, bshape)
+		return b.evalForward(x, channelShape(x.Dim(), x.Size(1)))
 	}
 	n := x.Numel() / x.Size(1)
 	if n <= 1 {
 		panic(&tensor.ShapeError{Op: name, A: x.Shape(), Why: "expected more than 1 value per channel when training"})
 	}
-	y, mean, v := tensor.Normalize(x, b.Eps, dims...)
+	y, mean, v := tensor.BatchNorm(x, b.Weight, b.Bias, b.Eps)
 	if !b.eval && b.RunningMean != nil {
 		b.track(mean, v, n)
 	}
-	return affine(y, b.Weight, b.Bias, bshape)
+	return y
 }
 
 // evalForward normalises with the running statistics, folded with the

@@ -174,3 +174,97 @@ func layerNormGrads(nm device.Norms, g *Tensor, p device.NormParams, x, w, b *Te
 	nm.LayerNormBackward(bufs[0], bufs[1], bufs[2], gc.buf, gc.offset, p)
 	return out
 }
+
+// channelNormMin is the least plane size (the product of x's dims after
+// the channel dim) for which BatchNorm uses the device.ChannelNorms
+// kernels, which work plane by plane; below it (BatchNorm1d on [N, C])
+// the composed ops serve.
+const channelNormMin = 16
+
+// BatchNorm is PyTorch's F.batch_norm in training mode: it normalises x
+// [N, C, *] per channel over the batch and the trailing dims and applies
+// the per-channel affine transform (w and b of [C]; nil: none):
+//
+//	y = (x − E[x]) / √(Var[x] + eps) · w + b
+//
+// It also returns the batch mean and biased variance, shaped [1, C, 1, …]
+// with no graph, for the running statistics. It is one graph node. It
+// panics with a *ShapeError unless x has at least 2 dims and w and b
+// have [C].
+func BatchNorm(x, w, b *Tensor, eps float32) (y, mean, variance *Tensor) {
+	const op = "BatchNorm"
+	x.mustFloat(op)
+	if x.Dim() < 2 {
+		shapePanic(op, x.shape, nil, "expected an input of at least 2 dims [N, C, *]")
+	}
+	c := x.shape[1]
+	for _, p := range []*Tensor{w, b} {
+		if p != nil {
+			p.mustFloat(op)
+			if !sameShape(p.shape, []int{c}) {
+				shapePanic(op, p.shape, x.shape, "weight and bias must have one value per channel (%d)", c)
+			}
+			sameDevice(op, x, p)
+		}
+	}
+	kept := []int{1, c}
+	for range x.shape[2:] {
+		kept = append(kept, 1)
+	}
+	l := numel(x.shape[2:])
+	cn, ok := x.dev.(device.ChannelNorms)
+	if !ok || l < channelNormMin || x.shape[0] == 0 {
+		dims := []int{0}
+		for d := 2; d < x.Dim(); d++ {
+			dims = append(dims, d)
+		}
+		y, mean, variance = Normalize(x, eps, dims...)
+		if w != nil {
+			y = y.Mul(w.Reshape(kept...))
+		}
+		if b != nil {
+			y = y.Add(b.Reshape(kept...))
+		}
+		return y, mean, variance
+	}
+	xc := x.contig()
+	mean, variance = emptyUninit(x.dev, Float32, kept), emptyUninit(x.dev, Float32, kept)
+	p := device.ChannelNormParams{N: x.shape[0], C: c, L: l, Eps: eps, X: xc.buf, OffX: xc.offset,
+		Mean: mean.buf, Var: variance.buf}
+	inputs := []*Tensor{x}
+	if w != nil {
+		wc := w.contig()
+		p.W, p.OffW = wc.buf, wc.offset
+		inputs = append(inputs, w)
+	}
+	if b != nil {
+		bc := b.contig()
+		p.B, p.OffB = bc.buf, bc.offset
+		inputs = append(inputs, b)
+	}
+	y = emptyUninit(x.dev, Float32, x.shape)
+	cn.BatchNorm(y.buf, p)
+	if needsGrad(inputs...) {
+		record(y, "NativeBatchNorm", inputs, func(g *Tensor) []*Tensor { // PyTorch's grad_fn name
+			var out [3]*Tensor
+			var bufs [3]device.Buffer
+			for i, t := range []*Tensor{x, w, b} {
+				if t != nil && t.requiresGrad {
+					out[i] = emptyUninit(x.dev, Float32, t.shape)
+					bufs[i] = out[i].buf
+				}
+			}
+			gc := g.contig()
+			cn.BatchNormBackward(bufs[0], bufs[1], bufs[2], gc.buf, gc.offset, p)
+			gs := []*Tensor{out[0]}
+			if w != nil {
+				gs = append(gs, out[1])
+			}
+			if b != nil {
+				gs = append(gs, out[2])
+			}
+			return gs
+		})
+	}
+	return y, mean, variance
+}

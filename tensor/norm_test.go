@@ -128,3 +128,61 @@ func TestLayerNorm(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNorm checks BatchNorm against Normalize over the batch and
+// spatial dims with the affine transform written out — on planes large
+// enough for the fused kernels and on small ones (the composed path) —
+// its statistics, and its gradients by finite differences; and its shape
+// errors.
+func TestBatchNorm(t *testing.T) {
+	g := tensor.NewGenerator(5)
+	for _, c := range []struct {
+		name   string
+		shape  []int
+		affine bool
+	}{
+		{"planes of 20", []int{3, 2, 4, 5}, true},
+		{"planes of 16, no affine", []int{2, 3, 16}, false},
+		{"planes of 6", []int{4, 2, 6}, true},
+		{"two dims", []int{5, 3}, true},
+	} {
+		x := g.Randn(c.shape...).MulScalar(2).AddScalar(0.5).SetRequiresGrad(true)
+		ch := c.shape[1]
+		var w, b *tensor.Tensor
+		leaves := []*tensor.Tensor{x}
+		if c.affine {
+			w, b = g.Randn(ch).SetRequiresGrad(true), g.Randn(ch).SetRequiresGrad(true)
+			leaves = append(leaves, w, b)
+		}
+		dims, kept := []int{0}, []int{1, ch}
+		for d := 2; d < len(c.shape); d++ {
+			dims, kept = append(dims, d), append(kept, 1)
+		}
+		want := composedNormalize(x, 1e-5, dims...)
+		if c.affine {
+			want = want.Mul(w.Reshape(kept...)).Add(b.Reshape(kept...))
+		}
+		y, mean, v := tensor.BatchNorm(x, w, b, 1e-5)
+		closeData(t, c.name, y.Data(), want.Data(), 1e-5)
+		closeData(t, c.name+" mean", mean.Data(), x.MeanKeepDim(dims...).Data(), 1e-5)
+		closeData(t, c.name+" variance", v.Data(), x.VarKeepDim(false, dims...).Data(), 1e-5)
+		gradcheck.CheckOpts(t, "BatchNorm "+c.name, gradcheck.Options{Eps: 1e-3}, func(xs []*tensor.Tensor) *tensor.Tensor {
+			var w, b *tensor.Tensor
+			if len(xs) > 1 {
+				w, b = xs[1], xs[2]
+			}
+			y, _, _ := tensor.BatchNorm(xs[0], w, b, 1e-5)
+			return y.Mul(y)
+		}, leaves...)
+	}
+	for name, fn := range map[string]func(){
+		"one dim":      func() { tensor.BatchNorm(tensor.Ones(4), nil, nil, 1e-5) },
+		"weight shape": func() { tensor.BatchNorm(tensor.Ones(2, 4, 16), tensor.Ones(3), nil, 1e-5) },
+		"bias shape":   func() { tensor.BatchNorm(tensor.Ones(2, 4, 16), nil, tensor.Ones(4, 1), 1e-5) },
+	} {
+		var se *tensor.ShapeError
+		if err := tensor.Catch(fn); !errors.As(err, &se) {
+			t.Errorf("%s: got %v, want a *ShapeError", name, err)
+		}
+	}
+}

@@ -164,3 +164,124 @@ func (Device) LayerNormBackward(dx, dw, db, g device.Buffer, gOff int, p device.
 		sumRuns(f32s(db)[:c], parts[c:], 2*c, runs)
 	}
 }
+
+var _ device.ChannelNorms = Device{}
+
+// A batch norm runs a channel at a time on each worker: the channel's
+// planes (N of L floats, L apart by C·L) are read once for the mean, once
+// for the variance and once to write y; its sums are float32 SIMD dot
+// products within a plane and float64 across planes, in plane order.
+
+// channelPlanes returns the function giving plane (n, c) of s.
+func channelPlanes(s []float32, p *device.ChannelNormParams) func(n, c int) []float32 {
+	return func(n, c int) []float32 { return s[(n*p.C+c)*p.L:][:p.L] }
+}
+
+// channelSlices returns the operands of p as slices (w, b nil when absent).
+func channelSlices(p *device.ChannelNormParams) (x, w, b, means, vars []float32) {
+	x = f32s(p.X)[p.OffX:][:p.N*p.C*p.L]
+	if p.W != nil {
+		w = f32s(p.W)[p.OffW:][:p.C]
+	}
+	if p.B != nil {
+		b = f32s(p.B)[p.OffB:][:p.C]
+	}
+	return x, w, b, f32s(p.Mean)[:p.C], f32s(p.Var)[:p.C]
+}
+
+// forChannels runs fn over the channels, with scratch for two planes
+// (ones and a temporary), inline when the tensor is small.
+func forChannels(p *device.ChannelNormParams, fn func(c int, ones, tmp []float32)) {
+	run := func(lo, hi int) {
+		buf, bb := scratch(2 * p.L)
+		ones, tmp := buf[:p.L], buf[p.L:]
+		fillSlice(ones, 1)
+		for c := lo; c < hi; c++ {
+			fn(c, ones, tmp)
+		}
+		Device{}.Free(bb)
+	}
+	if p.N*p.C*p.L < parallelThreshold {
+		run(0, p.C)
+		return
+	}
+	parallelFor(p.C, max(1, grainElems/max(p.N*p.L, 1)), run)
+}
+
+// BatchNorm normalises each channel of p.X (see device.ChannelNorms) and
+// writes y = x·α + β with α = r·w and β = b − μ·α, as PyTorch does.
+func (Device) BatchNorm(y device.Buffer, p device.ChannelNormParams) {
+	xs, w, b, means, vars := channelSlices(&p)
+	xp, yp := channelPlanes(xs, &p), channelPlanes(f32s(y)[:len(xs)], &p)
+	m := float64(p.N * p.L)
+	forChannels(&p, func(c int, ones, tmp []float32) {
+		var s float64
+		for n := range p.N {
+			s += float64(dotUnit(xp(n, c), ones))
+		}
+		mu := float32(s / m)
+		var v float64
+		for n := range p.N {
+			scaleShift(tmp, xp(n, c), 1, -mu)
+			v += float64(dotUnit(tmp, tmp))
+		}
+		means[c], vars[c] = mu, float32(v/m)
+		alpha := rstdOf(vars[c], p.Eps)
+		if w != nil {
+			alpha *= w[c]
+		}
+		beta := -mu * alpha
+		if b != nil {
+			beta += b[c]
+		}
+		for n := range p.N {
+			scaleShift(yp(n, c), xp(n, c), alpha, beta)
+		}
+	})
+}
+
+// BatchNormBackward writes BatchNorm's gradients (see
+// device.ChannelNorms). Per channel, over its M = N·L values, with
+// x̂ = (x − μ)·r:
+//
+//	∂b = Σg,   ∂w = Σg·x̂,   ∂x = (g − Σg/M − x̂·Σg·x̂/M)·w·r
+func (Device) BatchNormBackward(dx, dw, db, g device.Buffer, gOff int, p device.ChannelNormParams) {
+	xs, w, _, means, vars := channelSlices(&p)
+	xp, gp := channelPlanes(xs, &p), channelPlanes(f32s(g)[gOff:][:len(xs)], &p)
+	var dxp func(n, c int) []float32
+	if dx != nil {
+		dxp = channelPlanes(f32s(dx)[:len(xs)], &p)
+	}
+	m := float64(p.N * p.L)
+	forChannels(&p, func(c int, ones, tmp []float32) {
+		mu, r := means[c], rstdOf(vars[c], p.Eps)
+		var sg, sgx float64 // Σg and Σg·(x − μ)
+		for n := range p.N {
+			sg += float64(dotUnit(gp(n, c), ones))
+			scaleShift(tmp, xp(n, c), 1, -mu)
+			sgx += float64(dotUnit(gp(n, c), tmp))
+		}
+		if dw != nil {
+			f32s(dw)[c] = float32(float64(r) * sgx)
+		}
+		if db != nil {
+			f32s(db)[c] = float32(sg)
+		}
+		if dxp == nil {
+			return
+		}
+		k := float64(r)
+		if w != nil {
+			k *= float64(w[c])
+		}
+		// ∂x = g·k − (Σg/M)·k − (x − μ)·r²·(Σg·(x − μ)/M)·k
+		gk, shift := float32(k), float32(-sg/m*k)
+		q := float32(-float64(r) * float64(r) * sgx / m * k)
+		for n := range p.N {
+			d := dxp(n, c)
+			scaleShift(d, gp(n, c), gk, shift)
+			scaleShift(tmp, xp(n, c), 1, -mu)
+			axpy(d, tmp, q)
+		}
+	})
+}

@@ -28,3 +28,31 @@ type Norms interface {
 	// the number of threads.
 	LayerNormBackward(dx, dw, db, g Buffer, gOff int, p NormParams)
 }
+
+// ChannelNormParams are the operands of a batch normalisation (see
+// ChannelNorms): x [N, C, L] from OffX, each channel normalised over its
+// N·L values; a scale W and a shift B of C floats from OffW and OffB
+// (nil: none); Mean and Var hold one float per channel, contiguous from 0.
+type ChannelNormParams struct {
+	N, C, L int
+	Eps     float32
+
+	X, W, B, Mean, Var Buffer
+	OffX, OffW, OffB   int
+}
+
+// ChannelNorms is an optional Device capability: batch normalisation in
+// training mode, two passes over each channel's values forward and two
+// backward, instead of the composed ops (which agree with it to float32
+// rounding, not bit for bit).
+type ChannelNorms interface {
+	// BatchNorm writes y = (x − μ)/√(σ² + Eps)·W + B for each channel of
+	// x (y contiguous from 0, laid out as x), with the channel's mean μ and
+	// biased variance σ², which it writes into Mean and Var.
+	BatchNorm(y Buffer, p ChannelNormParams)
+	// BatchNormBackward writes BatchNorm's gradients for the upstream
+	// gradient g (from gOff, laid out as y) from x and the forward's Mean
+	// and Var: ∂x over dx, ∂W over dw, ∂B over db; a nil one is not
+	// computed.
+	BatchNormBackward(dx, dw, db, g Buffer, gOff int, p ChannelNormParams)
+}
