@@ -29,25 +29,15 @@ func (Device) SoftmaxCrossEntropy(lossB, probB, xB, targetB device.Buffer, rows,
 				loss[i] = 0
 				continue
 			}
-			m := row[0]
-			for _, v := range row[1:] {
-				if v > m || v != v {
-					m = v
-				}
-			}
-			mf := float64(m)
-			var sum float64
-			for _, v := range row {
-				sum += math.Exp(float64(v) - mf)
-			}
-			inv := 1 / sum
-			for k, v := range row {
-				p[k] = float32(math.Exp(float64(v)-mf) * inv)
-			}
+			m := rowMax(row)
+			scaleShift(p, row, 1, -m)
+			expLoop(p, p)
+			sum := rowSum(p, 0, 1, classes)
+			scaleShift(p, p, float32(1/sum), 0)
 			if y := target[i]; y == ignore {
 				loss[i] = 0
 			} else {
-				loss[i] = float32(mf + math.Log(sum) - float64(row[y]))
+				loss[i] = float32(float64(m) + math.Log(sum) - float64(row[y]))
 			}
 		}
 	})
@@ -71,13 +61,8 @@ func (Device) SoftmaxCrossEntropyBackward(dxB, probB, targetB, gB device.Buffer,
 			// row's gradient still sums to 0 over the classes (a bias
 			// there, however small, is what Adam's scaling amplifies).
 			gi := g[i*gStride]
-			var rest float64
-			for k, v := range p {
-				d[k] = gi * v
-				if k != int(y) {
-					rest += float64(v)
-				}
-			}
+			scaleShift(d, p, gi, 0)
+			rest := rowSum(p, 0, 1, classes) - float64(p[y]) // in float64: exact enough
 			d[y] = float32(-float64(gi) * rest)
 		}
 	})

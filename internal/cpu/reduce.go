@@ -195,6 +195,10 @@ func softmaxRow(d, s []float32, base, stride, n int, log bool) {
 	if n == 0 {
 		return
 	}
+	if stride == 1 {
+		softmaxUnit(d[base:base+n], s[base:base+n], log)
+		return
+	}
 	m := float64(s[base+stride*rowArg(s, base, stride, n, true)])
 	var sum float64
 	for k := range n {
@@ -215,6 +219,31 @@ func softmaxRow(d, s []float32, base, stride, n int, log bool) {
 	}
 }
 
+// rowMax is the maximum of a contiguous non-empty row as rowArg picks it
+// (the first NaN wins), by the SIMD kernel where it can tell.
+func rowMax(x []float32) float32 {
+	if m, ok := rowExtreme(x, true); ok {
+		return m
+	}
+	return x[rowArg(x, 0, 1, len(x), true)]
+}
+
+// softmaxUnit is softmaxRow for a contiguous row: the exponentials of
+// x − max by the SIMD kernel (float32, as PyTorch's), their sum in
+// float64; log-softmax is (x − max) − log(sum).
+func softmaxUnit(d, s []float32, log bool) {
+	m := rowMax(s)
+	scaleShift(d, s, 1, -m)
+	expLoop(d, d)
+	sum := rowSum(d, 0, 1, len(d))
+	if log {
+		scaleShift(d, s, 1, -m)
+		scaleShift(d, d, 1, float32(-math.Log(sum)))
+		return
+	}
+	scaleShift(d, d, float32(1/sum), 0)
+}
+
 // SoftmaxBackward computes dx from the upstream gradient g and the forward
 // output y: dx = y·(g − Σ g·y) for softmax, dx = g − exp(y)·Σ g for
 // log-softmax, the sums running along the middle axis.
@@ -230,6 +259,12 @@ func (Device) SoftmaxBackward(dx, g, y device.Buffer, outer, n, inner int, log b
 }
 
 func softmaxGradRow(d, g, y []float32, base, stride, n int) {
+	if stride == 1 { // y·(g − Σg·y), the sum a float32 SIMD dot product
+		d, g, y = d[base:base+n], g[base:base+n], y[base:base+n]
+		arithScalar(device.Sub, d, g, dotUnit(g, y))
+		arith(device.Mul, d, d, y)
+		return
+	}
 	var dot float64
 	for k := range n {
 		i := base + k*stride
@@ -243,6 +278,13 @@ func softmaxGradRow(d, g, y []float32, base, stride, n int) {
 
 func logSoftmaxGradRow(d, g, y []float32, base, stride, n int) {
 	sum := rowSum(g, base, stride, n)
+	if stride == 1 { // g − exp(y)·Σg, the exponentials by the SIMD kernel
+		d, g, y = d[base:base+n], g[base:base+n], y[base:base+n]
+		expLoop(d, y)
+		scaleShift(d, d, float32(-sum), 0)
+		arith(device.Add, d, d, g)
+		return
+	}
 	for k := range n {
 		i := base + k*stride
 		d[i] = float32(float64(g[i]) - math.Exp(float64(y[i]))*sum)
