@@ -46,8 +46,7 @@ func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if d.P >= 1 {
 		return x.MulScalar(0)
 	}
-	keep := genOr(d.Generator).Rand(x.Shape()...).GtScalar(d.P).MulScalar(1 / (1 - d.P))
-	return x.Mul(keep)
+	return x.Mul(genOr(d.Generator).DropoutMask(d.P, x.Shape()...))
 }
 
 // ExtraRepr is what Summary prints: p=0.5, inplace=False.

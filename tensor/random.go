@@ -87,8 +87,29 @@ func (g *Generator) Perm(n int) []int {
 func (g *Generator) Rand(shape ...int) *Tensor {
 	checkShape("Rand", shape)
 	data := make([]float32, numel(shape))
+	g.mu.Lock() // once per tensor: the same draws as Float32's, in order
+	defer g.mu.Unlock()
 	for i := range data {
-		data[i] = g.Float32()
+		data[i] = float32(g.src.Uint64()>>40) / (1 << 24)
+	}
+	return New(data, shape...)
+}
+
+// DropoutMask returns a tensor of the given shape whose elements are 0
+// with probability p and 1/(1 − p) otherwise: an element is kept when
+// its uniform draw (as Rand's) exceeds p, so it equals
+// g.Rand(shape...).GtScalar(p).MulScalar(1/(1−p)) bit for bit, in one
+// pass.
+func (g *Generator) DropoutMask(p float32, shape ...int) *Tensor {
+	checkShape("DropoutMask", shape)
+	data := make([]float32, numel(shape))
+	scale := 1 / (1 - p)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := range data {
+		if float32(g.src.Uint64()>>40)/(1<<24) > p {
+			data[i] = scale
+		}
 	}
 	return New(data, shape...)
 }
@@ -97,8 +118,10 @@ func (g *Generator) Rand(shape ...int) *Tensor {
 func (g *Generator) Uniform(lo, hi float32, shape ...int) *Tensor {
 	checkShape("Uniform", shape)
 	data := make([]float32, numel(shape))
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for i := range data {
-		data[i] = lo + (hi-lo)*g.Float32()
+		data[i] = lo + (hi-lo)*(float32(g.src.Uint64()>>40)/(1<<24))
 	}
 	return New(data, shape...)
 }
@@ -107,9 +130,11 @@ func (g *Generator) Uniform(lo, hi float32, shape ...int) *Tensor {
 func (g *Generator) Randn(shape ...int) *Tensor {
 	checkShape("Randn", shape)
 	data := make([]float32, numel(shape))
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for i := 0; i < len(data); i += 2 {
-		u1 := (float64(g.Uint64()>>11) + 1) / (1 << 53) // (0, 1]
-		u2 := float64(g.Uint64()>>11) / (1 << 53)
+		u1 := (float64(g.src.Uint64()>>11) + 1) / (1 << 53) // (0, 1]
+		u2 := float64(g.src.Uint64()>>11) / (1 << 53)
 		r := math.Sqrt(-2 * math.Log(u1))
 		data[i] = float32(r * math.Cos(2*math.Pi*u2))
 		if i+1 < len(data) {
@@ -127,8 +152,11 @@ func (g *Generator) RandInt(low, high int64, shape ...int) *Tensor {
 		shapePanic("RandInt", shape, nil, "random range is empty (low %d, high %d)", low, high)
 	}
 	data := make([]int64, numel(shape))
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := rand.New(g.src) // holds no state of its own: the draws of Intn
 	for i := range data {
-		data[i] = low + int64(g.Intn(int(high-low)))
+		data[i] = low + int64(r.Uint64N(uint64(high-low)))
 	}
 	return FromInt64(data, shape...)
 }

@@ -154,3 +154,38 @@ func TestArgMaxAndOneHotAreInt64(t *testing.T) {
 		t.Fatalf("OneHot %v", oh.Data())
 	}
 }
+
+// TestBulkDrawsMatchSingleDraws: a random tensor takes the generator's
+// lock once, and must draw what the one-number methods draw in order;
+// DropoutMask must equal the composed Rand, GtScalar and MulScalar.
+func TestBulkDrawsMatchSingleDraws(t *testing.T) {
+	const n = 257
+	one, bulk := tensor.NewGenerator(5), tensor.NewGenerator(5)
+	u := bulk.Rand(n).Data()
+	lo := bulk.Uniform(-2, 3, n).Data()
+	ri := bulk.RandInt(-4, 9, n).Int64s()
+	for i := range n {
+		if v := one.Float32(); v != u[i] {
+			t.Fatalf("Rand[%d] = %v, Float32 gave %v", i, u[i], v)
+		}
+	}
+	for i := range n {
+		if v := -2 + 5*one.Float32(); v != lo[i] {
+			t.Fatalf("Uniform[%d] = %v, from Float32 %v", i, lo[i], v)
+		}
+	}
+	for i := range n {
+		if v := int64(-4 + one.Intn(13)); v != ri[i] {
+			t.Fatalf("RandInt[%d] = %v, Intn gave %v", i, ri[i], v)
+		}
+	}
+	for _, p := range []float32{0.1, 0.5, 0.9} {
+		mask := tensor.NewGenerator(6).DropoutMask(p, 3, n).Data()
+		want := tensor.NewGenerator(6).Rand(3, n).GtScalar(p).MulScalar(1 / (1 - p)).Data()
+		for i := range want {
+			if math.Float32bits(mask[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("p=%v: DropoutMask[%d] = %v, composed %v", p, i, mask[i], want[i])
+			}
+		}
+	}
+}
