@@ -45,15 +45,20 @@ func NewAdagradGroups(groups []Group, cfg AdagradConfig) *Adagrad {
 func (o *Adagrad) Step() {
 	c := o.cfg
 	o.each(func(g *Group, i int, p, d *tensor.Tensor) {
+		s := o.buf(i, "sum", p, f32(c.InitialAccumulatorValue))
+		clr := g.LR / (1 + float64(o.steps[i])*c.LRDecay) // this step is the (steps+1)-th
+		if fuse && tensor.FusedAdagradStep(p, d, s, tensor.AdagradParams{LR: f32(clr),
+			WeightDecay: f32(g.WeightDecay), Eps: f32(c.Eps), Maximize: c.Maximize}) {
+			o.steps[i]++
+			return
+		}
 		if c.Maximize {
 			d = d.Neg()
 		}
 		if g.WeightDecay != 0 {
 			d = d.Add(p.MulScalar(f32(g.WeightDecay)))
 		}
-		s := o.buf(i, "sum", p, f32(c.InitialAccumulatorValue))
 		o.steps[i]++
-		clr := g.LR / (1 + float64(o.steps[i]-1)*c.LRDecay)
 		s.AddInPlace(d.Mul(d))
 		std := s.Sqrt().AddScalar(f32(c.Eps))
 		p.SubInPlace(d.Div(std).MulScalar(f32(clr)))

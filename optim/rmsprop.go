@@ -51,6 +51,9 @@ func NewRMSpropGroups(groups []Group, cfg RMSpropConfig) *RMSprop {
 func (o *RMSprop) Step() {
 	c := o.cfg
 	o.each(func(g *Group, i int, p, d *tensor.Tensor) {
+		if fuse && o.fused(g, i, p, d) {
+			return
+		}
 		if c.Maximize {
 			d = d.Neg()
 		}
@@ -82,3 +85,24 @@ func (o *RMSprop) Step() {
 // SetMomentum sets μ, as sched.OneCycleLR does when it cycles momentum.
 // Like PyTorch, this turns momentum on for an RMSprop built without it.
 func (o *RMSprop) SetMomentum(m float64) { o.cfg.Momentum = m }
+
+// fused runs the step through the device's fused kernel (the same bits
+// as the composed ops above), and reports whether it could.
+func (o *RMSprop) fused(g *Group, i int, p, d *tensor.Tensor) bool {
+	c := o.cfg
+	v := o.buf(i, "square_avg", p, 0)
+	var ga, b *tensor.Tensor
+	if c.Centered {
+		ga = o.buf(i, "grad_avg", p, 0)
+	}
+	if c.Momentum > 0 {
+		b = o.buf(i, "momentum_buffer", p, 0)
+	}
+	a := tensor.RMSpropParams{LR: f32(g.LR), WeightDecay: f32(g.WeightDecay), Alpha: f32(c.Alpha),
+		OneMinusAlpha: f32(1 - c.Alpha), Eps: f32(c.Eps), Momentum: f32(c.Momentum), Maximize: c.Maximize}
+	if !tensor.FusedRMSpropStep(p, d, v, ga, b, a) {
+		return false
+	}
+	o.steps[i]++
+	return true
+}

@@ -12,6 +12,49 @@ type AdamParams = device.AdamParams
 // SGDParams are the scalars of a fused SGD update (see FusedSGDStep).
 type SGDParams = device.SGDParams
 
+// RMSpropParams are the scalars of a fused RMSprop update (see
+// FusedRMSpropStep).
+type RMSpropParams = device.RMSpropParams
+
+// AdagradParams are the scalars of a fused Adagrad update (see
+// FusedAdagradStep).
+type AdagradParams = device.AdagradParams
+
+// FusedRMSpropStep applies one RMSprop update to p in place with gradient
+// g, square average v, gradient average ga (nil unless centered) and
+// momentum buffer b (nil without momentum), in one pass where the device
+// offers it; like FusedAdamStep it reports false and changes nothing when
+// it cannot. Records no graph.
+func FusedRMSpropStep(p, g, v, ga, b *Tensor, a RMSpropParams) bool {
+	f, ok := p.dev.(device.Fused)
+	ts := []*Tensor{p, g, v}
+	var gab, bb device.Buffer
+	if ga != nil {
+		ts, gab = append(ts, ga), ga.buf
+	}
+	if b != nil {
+		ts, bb = append(ts, b), b.buf
+	}
+	if !ok || !fusable(p, ts) {
+		return false
+	}
+	f.RMSpropStep(p.buf, g.buf, v.buf, gab, bb, p.Numel(), a)
+	return true
+}
+
+// FusedAdagradStep applies one Adagrad update to p in place with gradient
+// g and sum of squares s, in one pass where the device offers it; like
+// FusedAdamStep it reports false and changes nothing when it cannot.
+// Records no graph.
+func FusedAdagradStep(p, g, s *Tensor, a AdagradParams) bool {
+	f, ok := p.dev.(device.Fused)
+	if !ok || !fusable(p, []*Tensor{p, g, s}) {
+		return false
+	}
+	f.AdagradStep(p.buf, g.buf, s.buf, p.Numel(), a)
+	return true
+}
+
 // FusedSGDStep applies one SGD update to p in place with gradient g and
 // momentum buffer b (nil without momentum), in one pass where the device
 // offers it; like FusedAdamStep it reports false and changes nothing when

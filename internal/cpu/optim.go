@@ -89,3 +89,81 @@ func sgdLoop(p, g, b []float32, a *device.SGDParams) {
 		p[i] = pi - (d*a.LR + 0)
 	}
 }
+
+// RMSpropStep applies RMSprop's update (see device.Fused), one scalar
+// loop whose every operation rounds as the composed ops' kernels do.
+func (Device) RMSpropStep(pb, gb, vb, gab, bb device.Buffer, n int, a device.RMSpropParams) {
+	p, g, v := f32s(pb)[:n], f32s(gb)[:n], f32s(vb)[:n]
+	ga, b := optF32(gab, n), optF32(bb, n)
+	if n < parallelThreshold { // inline, with nothing on the heap
+		rmspropLoop(p, g, v, ga, b, &a)
+		return
+	}
+	ah := a
+	parallelElems(n, func(lo, hi int) {
+		rmspropLoop(p[lo:hi], g[lo:hi], v[lo:hi], sub(ga, lo, hi), sub(b, lo, hi), &ah)
+	})
+}
+
+// sub is s[lo:hi], or nil for a nil s.
+func sub(s []float32, lo, hi int) []float32 {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
+}
+
+func rmspropLoop(p, g, v, ga, b []float32, a *device.RMSpropParams) {
+	g, v = g[:len(p)], v[:len(p)]
+	for i, pi := range p {
+		d := g[i]
+		if a.Maximize {
+			d = -d*1 + 0
+		}
+		if a.WeightDecay != 0 {
+			d = d + (pi*a.WeightDecay + 0)
+		}
+		vi := (v[i]*a.Alpha + 0) + ((d*d)*a.OneMinusAlpha + 0)
+		v[i] = vi
+		avg := vi
+		if ga != nil {
+			gi := (ga[i]*a.Alpha + 0) + (d*a.OneMinusAlpha + 0)
+			ga[i] = gi
+			avg = vi - gi*gi
+		}
+		step := d / (float32(math.Sqrt(float64(avg))) + a.Eps)
+		if b != nil {
+			step = (b[i]*a.Momentum + 0) + step
+			b[i] = step
+		}
+		p[i] = pi - (step*a.LR + 0)
+	}
+}
+
+// AdagradStep applies Adagrad's update (see device.Fused), rounding as
+// the composed ops do.
+func (Device) AdagradStep(pb, gb, sb device.Buffer, n int, a device.AdagradParams) {
+	p, g, s := f32s(pb)[:n], f32s(gb)[:n], f32s(sb)[:n]
+	if n < parallelThreshold {
+		adagradLoop(p, g, s, &a)
+		return
+	}
+	ah := a
+	parallelElems(n, func(lo, hi int) { adagradLoop(p[lo:hi], g[lo:hi], s[lo:hi], &ah) })
+}
+
+func adagradLoop(p, g, s []float32, a *device.AdagradParams) {
+	g, s = g[:len(p)], s[:len(p)]
+	for i, pi := range p {
+		d := g[i]
+		if a.Maximize {
+			d = -d*1 + 0
+		}
+		if a.WeightDecay != 0 {
+			d = d + (pi*a.WeightDecay + 0)
+		}
+		si := s[i] + d*d
+		s[i] = si
+		p[i] = pi - ((d/(float32(math.Sqrt(float64(si)))+a.Eps))*a.LR + 0)
+	}
+}

@@ -353,6 +353,21 @@ type Fused interface {
 	//	b ← g (First) or b·μ + g·(1 − τ);  g ← g + μ·b (Nesterov) or b
 	//	θ ← θ − g·lr
 	SGDStep(p, g, b Buffer, n int, a SGDParams)
+	// RMSpropStep applies RMSprop's update to p with gradient g, square
+	// average v, gradient average ga (nil unless centered) and momentum
+	// buffer b (nil without momentum), all in place but g:
+	//
+	//	g ← g + λ·θ (if λ ≠ 0; g negated first if Maximize)
+	//	v ← v·α + g²·(1 − α);  avg ← v, or v − ga² after ga ← ga·α + g·(1 − α)
+	//	s ← g / (√avg + ε);  b ← b·μ + s and s ← b (momentum)
+	//	θ ← θ − s·lr
+	RMSpropStep(p, g, v, ga, b Buffer, n int, a RMSpropParams)
+	// AdagradStep applies Adagrad's update to p with gradient g and sum
+	// of squares s, both in place but g:
+	//
+	//	g ← g + λ·θ (if λ ≠ 0; g negated first if Maximize)
+	//	s ← s + g²;  θ ← θ − g / (√s + ε) · lr
+	AdagradStep(p, g, s Buffer, n int, a AdagradParams)
 	// SoftmaxCrossEntropy reads logits x as rows×classes (contiguous
 	// Float32) and class indices target (Int64, rows) and, per row i,
 	// writes the softmax of the row into prob and −log softmax(x)[i, y]
@@ -372,6 +387,22 @@ type Fused interface {
 	// SquaredErrorBackward sets da = g₁·2·diff with g₁ = g[0]·scale, and
 	// db = −da, from SquaredError's diff; a nil da or db is skipped.
 	SquaredErrorBackward(da, db, diff, g Buffer, n int, scale float32)
+}
+
+// RMSpropParams are the scalars of one fused RMSprop update, rounded to
+// float32 as the composed ops round them.
+type RMSpropParams struct {
+	LR, WeightDecay      float32
+	Alpha, OneMinusAlpha float32 // α and 1 − α
+	Eps, Momentum        float32 // μ is used when the buffer is not nil
+	Maximize             bool
+}
+
+// AdagradParams are the scalars of one fused Adagrad update; LR is the
+// step's decayed learning rate.
+type AdagradParams struct {
+	LR, WeightDecay, Eps float32
+	Maximize             bool
 }
 
 // SGDParams are the scalars of one fused SGD update, rounded to float32
